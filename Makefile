@@ -1,0 +1,46 @@
+# kubetwin build, test and benchmark entry points. `make test` is what CI runs.
+GO        ?= go
+BIN       := bin/kubetwin
+PKGS      := ./...
+FUZZTIME  ?= 10s
+DEEPCOPY  := k8s.io/code-generator/cmd/deepcopy-gen@v0.32.3
+
+.PHONY: all build test unit fuzz bench run lint generate clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/kubetwin
+
+# The main job on the embedded default scenario.
+run: build
+	./$(BIN) run
+
+# Unit, conformance (memory and embedded etcd) and a short fuzz of every target.
+test: lint unit fuzz
+
+unit:
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+# Each fuzz target runs briefly from its seed corpus; go test allows one target per run.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./core/api/validation/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseQuantity$$' -fuzztime $(FUZZTIME) ./core/api/resource/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseLabelSelector$$' -fuzztime $(FUZZTIME) ./core/api/labels/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseFieldSelector$$' -fuzztime $(FUZZTIME) ./core/api/fields/
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./core/...
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+	@./.ci/check-imports
+
+# Regenerates the DeepCopy methods of core/api after its types change.
+generate:
+	$(GO) run $(DEEPCOPY) --output-file zz_generated.deepcopy.go --go-header-file /dev/null ./core/api
+
+clean:
+	rm -rf bin
