@@ -1,0 +1,152 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/store"
+)
+
+var deleteCases = []testCase{
+	{"DeletePlain", testDeletePlain},
+	{"DeletePreconditions", testDeletePreconditions},
+	{"DeleteWithFinalizer", testDeleteWithFinalizer},
+	{"FinalizerCannotBeAddedWhileDeleting", testFinalizerCannotBeAdded},
+	{"GracefulDelete", testGracefulDelete},
+	{"GracefulDeleteWithFinalizer", testGracefulDeleteWithFinalizer},
+}
+
+func testDeletePlain(t *testing.T, s store.Store) {
+	mustCreate(t, s, pod("default", "a", nil, ""))
+	w := watchFrom(t, s, podKind, store.WatchOptions{})
+	out, gone := mustDelete(t, s, podKind, "default", "a", store.DeleteOptions{})
+	if !gone || out == nil || out.GetObjectMeta().Name != "a" {
+		t.Fatalf("delete returned %v, gone=%v", out, gone)
+	}
+	if rvOf(t, out) != revision(t, s) {
+		t.Fatalf("deleted object has resourceVersion %d, the deletion is revision %d", rvOf(t, out), revision(t, s))
+	}
+	expectNotFound(t, s, podKind, "default", "a")
+	ev := expectEvent(t, w, store.Deleted, "default/a")
+	if ev.Revision != rvOf(t, out) {
+		t.Fatalf("Deleted event at revision %d, delete returned %d", ev.Revision, rvOf(t, out))
+	}
+	_, _, err := s.Delete(ctxOf(t), podKind, "default", "a", store.DeleteOptions{})
+	expectErr(t, "second delete", err, store.ErrNotFound)
+	mustCreate(t, s, node("n1"))
+	if _, gone := mustDelete(t, s, nodeKind, "", "n1", store.DeleteOptions{}); !gone {
+		t.Fatalf("node not deleted")
+	}
+}
+
+func testDeletePreconditions(t *testing.T, s store.Store) {
+	created := mustCreate(t, s, pod("default", "a", nil, ""))
+	m := created.GetObjectMeta()
+	_, _, err := s.Delete(ctxOf(t), podKind, "default", "a", store.DeleteOptions{UID: "not-" + m.UID})
+	expectErr(t, "delete with another uid", err, store.ErrConflict)
+	modify(t, s, podKind, "default", "a", func(o api.Object) { o.GetObjectMeta().Labels = map[string]string{"x": "y"} })
+	_, _, err = s.Delete(ctxOf(t), podKind, "default", "a", store.DeleteOptions{ResourceVersion: m.ResourceVersion})
+	expectErr(t, "delete at a stale resourceVersion", err, store.ErrConflict)
+	mustGet(t, s, podKind, "default", "a")
+	cur := mustGet(t, s, podKind, "default", "a").GetObjectMeta()
+	opts := store.DeleteOptions{UID: m.UID, ResourceVersion: cur.ResourceVersion}
+	if _, gone := mustDelete(t, s, podKind, "default", "a", opts); !gone {
+		t.Fatalf("delete with matching preconditions did not delete")
+	}
+}
+
+func testDeleteWithFinalizer(t *testing.T, s store.Store) {
+	p := pod("default", "a", nil, "")
+	withFinalizer(p)
+	mustCreate(t, s, p)
+	w := watchFrom(t, s, podKind, store.WatchOptions{})
+	marked, gone := mustDelete(t, s, podKind, "default", "a", store.DeleteOptions{})
+	mm := marked.GetObjectMeta()
+	if gone || mm.DeletionTimestamp == nil || mm.DeletionGracePeriodSeconds == nil || *mm.DeletionGracePeriodSeconds != 0 {
+		t.Fatalf("delete of an object with a finalizer: gone=%v meta=%+v", gone, mm)
+	}
+	expectEvent(t, w, store.Modified, "default/a")
+	rev := revision(t, s)
+	again, gone := mustDelete(t, s, podKind, "default", "a", store.DeleteOptions{})
+	if gone || revision(t, s) != rev || again.GetObjectMeta().ResourceVersion != mm.ResourceVersion {
+		t.Fatalf("repeating the delete wrote: gone=%v revision %d -> %d", gone, rev, revision(t, s))
+	}
+	relabeled := modify(t, s, podKind, "default", "a", func(o api.Object) {
+		o.GetObjectMeta().Labels = map[string]string{"x": "y"}
+		o.GetObjectMeta().DeletionTimestamp = nil // cannot be cleared by an update
+	})
+	if relabeled.GetObjectMeta().DeletionTimestamp == nil {
+		t.Fatalf("an update cleared deletionTimestamp")
+	}
+	expectEvent(t, w, store.Modified, "default/a")
+	final := modify(t, s, podKind, "default", "a", withoutFinalizers)
+	expectNotFound(t, s, podKind, "default", "a")
+	ev := expectEvent(t, w, store.Deleted, "default/a")
+	if ev.Revision != rvOf(t, final) || len(ev.Object.GetObjectMeta().Finalizers) != 0 {
+		t.Fatalf("Deleted event %+v, update returned resourceVersion %d", ev, rvOf(t, final))
+	}
+}
+
+func testFinalizerCannotBeAdded(t *testing.T, s store.Store) {
+	p := pod("default", "a", nil, "")
+	withFinalizer(p)
+	mustCreate(t, s, p)
+	mustDelete(t, s, podKind, "default", "a", store.DeleteOptions{})
+	next := mustGet(t, s, podKind, "default", "a").DeepCopyObject()
+	next.GetObjectMeta().Finalizers = append(next.GetObjectMeta().Finalizers, "kubetwin.io/another")
+	_, err := s.Update(ctxOf(t), next)
+	expectErr(t, "adding a finalizer while deleting", err, store.ErrInvalid)
+	mustCreate(t, s, pod("default", "b", nil, "")) // before deletion, adding one is fine
+	modify(t, s, podKind, "default", "b", withFinalizer)
+}
+
+func testGracefulDelete(t *testing.T, s store.Store) {
+	created := mustCreate(t, s, pod("default", "a", nil, "n1"))
+	marked, gone := mustDelete(t, s, podKind, "default", "a", gracePeriod(30))
+	mm := marked.GetObjectMeta()
+	if gone || mm.DeletionTimestamp == nil || mm.DeletionGracePeriodSeconds == nil || *mm.DeletionGracePeriodSeconds != 30 {
+		t.Fatalf("graceful delete: gone=%v meta=%+v", gone, mm)
+	}
+	earliest := created.GetObjectMeta().CreationTimestamp.Add(30 * time.Second)
+	if mm.DeletionTimestamp.Before(earliest) {
+		t.Fatalf("deletionTimestamp %v is not creation + grace (%v) or later", mm.DeletionTimestamp, earliest)
+	}
+	modify(t, s, podKind, "default", "a", func(o api.Object) { o.(*api.Pod).Status.Phase = api.PodRunning })
+	mustGet(t, s, podKind, "default", "a") // an update within the grace period keeps it
+	shorter, gone := mustDelete(t, s, podKind, "default", "a", gracePeriod(10))
+	sm := shorter.GetObjectMeta()
+	if gone || *sm.DeletionGracePeriodSeconds != 10 || sm.DeletionTimestamp.After(mm.DeletionTimestamp.Time) {
+		t.Fatalf("shortening the grace period: gone=%v meta=%+v", gone, sm)
+	}
+	longer, _ := mustDelete(t, s, podKind, "default", "a", gracePeriod(60))
+	if *longer.GetObjectMeta().DeletionGracePeriodSeconds != 10 {
+		t.Fatalf("a longer grace period extended the deletion")
+	}
+	if _, gone := mustDelete(t, s, podKind, "default", "a", gracePeriod(0)); !gone {
+		t.Fatalf("delete with grace 0 kept the object")
+	}
+	expectNotFound(t, s, podKind, "default", "a")
+}
+
+func testGracefulDeleteWithFinalizer(t *testing.T, s store.Store) {
+	p := pod("default", "a", nil, "n1")
+	withFinalizer(p)
+	mustCreate(t, s, p)
+	mustDelete(t, s, podKind, "default", "a", gracePeriod(30))
+	modify(t, s, podKind, "default", "a", withoutFinalizers)
+	mustGet(t, s, podKind, "default", "a") // still within its grace period
+	_, gone := mustDelete(t, s, podKind, "default", "a", gracePeriod(0))
+	if !gone {
+		t.Fatalf("delete with grace 0 and no finalizers kept the object")
+	}
+	q := pod("default", "b", nil, "n1")
+	withFinalizer(q)
+	mustCreate(t, s, q)
+	mustDelete(t, s, podKind, "default", "b", gracePeriod(30))
+	if _, gone := mustDelete(t, s, podKind, "default", "b", gracePeriod(0)); gone {
+		t.Fatalf("delete with grace 0 removed an object that still has a finalizer")
+	}
+	modify(t, s, podKind, "default", "b", withoutFinalizers)
+	expectNotFound(t, s, podKind, "default", "b")
+}
