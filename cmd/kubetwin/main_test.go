@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// execute runs the root command with args and returns its output and error.
+func execute(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	cmd := newRootCommand()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetIn(strings.NewReader(stdin))
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	return out.String(), err
+}
+
+func TestRunDefaultJob(t *testing.T) {
+	out, err := execute(t, "", "run")
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"deployments       deploy       apps/v1",
+		"web.yaml: Deployment default/web valid",
+		"maxUnavailable: 10%",
+		"restartPolicy: Always",
+		"imagePullPolicy: IfNotPresent",
+		"progressDeadlineSeconds: 600",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestValidateReportsEveryProblemWithPaths(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	writeFile(t, good, "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n")
+	writeFile(t, bad, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: Web}\nspec:\n"+
+		"  replicas: -1\n  selector: {matchLabels: {app: web}}\n"+
+		"  template:\n    metadata: {labels: {app: other}}\n    spec: {containers: [{name: c, image: x}]}\n")
+	out, err := execute(t, "", "validate", "-f", good, "-f", bad)
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 files are invalid") {
+		t.Fatalf("err = %v", err)
+	}
+	for _, want := range []string{"Namespace team-a valid", "metadata.name", "spec.replicas", "spec.template.metadata.labels"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestValidateFromStdinAndMissingFile(t *testing.T) {
+	out, err := execute(t, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: x, cpu: 1}]}\n",
+		"validate", "-f", "-")
+	if err == nil || !strings.Contains(out, `unknown field "spec.containers[0].cpu"`) {
+		t.Fatalf("err = %v, out = %s", err, out)
+	}
+	if _, err := execute(t, "", "validate", "-f", filepath.Join(t.TempDir(), "absent.yaml")); err == nil {
+		t.Fatal("a missing file must be an error")
+	}
+	if _, err := execute(t, "", "validate"); err == nil {
+		t.Fatal("validate without -f must be an error")
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
