@@ -119,7 +119,8 @@ func PrepareCreate(kind *api.Kind, obj api.Object, now time.Time, rnd *rand.Rand
 // next (the store's own copy) in place: identity, creation and deletion
 // metadata come from cur. remove reports that the update completes a
 // deletion (cur is marked, its grace period is over and next has no
-// finalizers), so the store must delete the object instead of storing next.
+// finalizers), so the store must delete the stored object cur instead of
+// storing next, and return and announce cur as the object's last state.
 func PrepareUpdate(kind *api.Kind, cur, next api.Object) (remove bool, err error) {
 	cm, nm := cur.GetObjectMeta(), next.GetObjectMeta()
 	if nm.Namespace != cm.Namespace || nm.Name != cm.Name {

@@ -44,8 +44,11 @@ type Store interface {
 	// Update replaces an object. A non-empty resourceVersion must equal the
 	// stored one (else ErrConflict); an empty one updates unconditionally.
 	// uid, creationTimestamp and deletion metadata are kept from the stored
-	// object. An object being deleted whose last finalizer is removed is
-	// deleted by this update; the returned object is then its last state.
+	// object. An update that would leave an object being deleted with no
+	// finalizers (and its grace period over) deletes the stored object
+	// instead, as Kubernetes does, and the rest of the update is dropped:
+	// the returned object is then the last stored state, as the Deleted
+	// event carries it, with resourceVersion the deletion's revision.
 	Update(ctx context.Context, obj api.Object) (api.Object, error)
 	// Delete removes an object, or, when it has finalizers or a grace period
 	// is asked for, marks it with deletionTimestamp and keeps it. It returns

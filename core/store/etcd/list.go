@@ -62,9 +62,6 @@ func (s *Store) newLister(kind *api.Kind, opts store.ListOptions) (*lister, erro
 		l.start += opts.Namespace + "/"
 	}
 	l.end = clientv3.GetPrefixRangeEnd(l.start)
-	if l.start == l.scope {
-		l.start += "\x01" // past lastStateKey: only objects are listed
-	}
 	if opts.Continue != "" {
 		rev, lastKey, err := store.DecodeContinue(opts.Continue)
 		if err != nil {

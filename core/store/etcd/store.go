@@ -155,33 +155,12 @@ func (s *Store) key(kind *api.Kind, namespace, name string) string {
 	return s.kindPrefix(kind) + store.ObjectKey(kind, namespace, name)
 }
 
-// lastStateName is the one key of a kind that holds no object: the final
-// state of the object whose deletion an update completed last. It sorts
-// before every object key and is never listed.
-const lastStateName = "\x00last-state"
-
-// lastStateKey is where an update that completes a deletion leaves the
-// object's final state, in the same transaction as the delete, because an
-// etcd delete event carries only the state before it.
-func (s *Store) lastStateKey(kind *api.Kind) string {
-	return s.kindPrefix(kind) + lastStateName
-}
-
-// checkName rejects the names no object may have: the shared key rules,
-// plus names starting with NUL, which are reserved for lastStateKey.
-func checkName(kind *api.Kind, namespace, name string) error {
-	if strings.HasPrefix(name, "\x00") {
-		return fmt.Errorf("%s %q: a name may not start with NUL: %w", kind.GroupResource(), name, store.ErrInvalid)
-	}
-	return store.CheckKey(kind, namespace, name)
-}
-
 // Get returns the current object.
 func (s *Store) Get(ctx context.Context, kind *api.Kind, namespace, name string) (api.Object, error) {
 	if err := s.checkOpen("get"); err != nil {
 		return nil, err
 	}
-	if err := checkName(kind, namespace, name); err != nil {
+	if err := store.CheckKey(kind, namespace, name); err != nil {
 		return nil, fmt.Errorf("get: %w", err)
 	}
 	key := s.key(kind, namespace, name)

@@ -108,8 +108,6 @@ func TestNotFoundAndConflict(t *testing.T) {
 	bad.GetObjectMeta().ResourceVersion = "x"
 	_, err = s.Update(ctx, bad)
 	expectIs(t, "update with a malformed resourceVersion", err, store.ErrInvalid)
-	_, err = s.Get(ctx, podKind, "default", lastStateName)
-	expectIs(t, "get of the reserved name", err, store.ErrInvalid)
 }
 
 // TestUpdateFromStaleMemory checks that an update started from a value the
@@ -212,45 +210,6 @@ func TestWatchErrorsAreEvents(t *testing.T) {
 	}
 	if _, err := s.List(context.Background(), podKind, store.ListOptions{}); err == nil {
 		t.Fatalf("list over a value that does not decode succeeded")
-	}
-}
-
-// TestFinalStateKeyIsHidden checks that the key holding the final state of
-// an object deleted by an update stays out of lists and counts.
-func TestFinalStateKeyIsHidden(t *testing.T) {
-	s := newSharedStore(t)
-	ctx := context.Background()
-	podKind := mustKind(t, &api.Pod{})
-	p := testPod("a", "p")
-	p.Finalizers = []string{"kubetwin.io/test"}
-	create(t, s, p)
-	for _, ns := range []string{"a", "b"} {
-		for i := range 3 {
-			create(t, s, testPod(ns, fmt.Sprintf("q%d", i)))
-		}
-	}
-	if _, _, err := s.Delete(ctx, podKind, "a", "p", store.DeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	last, err := s.Get(ctx, podKind, "a", "p")
-	if err != nil {
-		t.Fatal(err)
-	}
-	last = last.DeepCopyObject()
-	last.GetObjectMeta().Finalizers = nil
-	if _, err := s.Update(ctx, last); err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.List(ctx, podKind, store.ListOptions{Limit: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Items) != 2 || res.Remaining != 4 {
-		t.Fatalf("first page: %d items, %d remaining; want 2 and 4", len(res.Items), res.Remaining)
-	}
-	all, err := s.List(ctx, podKind, store.ListOptions{})
-	if err != nil || len(all.Items) != 6 {
-		t.Fatalf("list: %v, %d items, want 6", err, len(all.Items))
 	}
 }
 

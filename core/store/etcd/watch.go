@@ -30,16 +30,13 @@ func (s *Store) Watch(ctx context.Context, kind *api.Kind, opts store.WatchOptio
 	if err != nil {
 		return nil, fmt.Errorf("watch %s from %d: %w", kind.GroupResource(), opts.Revision, err)
 	}
-	// The whole kind is watched, even for one namespace, because
-	// lastStateKey lies outside every namespace.
-	prefix := s.kindPrefix(kind)
+	prefix := s.watchPrefix(kind, opts.Namespace)
 	wctx, cancel := context.WithCancel(ctx)
 	stopOnClose := context.AfterFunc(s.ctx, cancel)
 	w := &watcher{
 		s: s, kind: kind, opts: opts, ctx: wctx, cancel: cancel,
 		ch: make(chan store.Event, watchBuffer), done: make(chan struct{}),
-		lastState: s.lastStateKey(kind),
-		filtered:  !(opts.Labels == nil || opts.Labels.Empty()) || !(opts.Fields == nil || opts.Fields.Empty()),
+		filtered: !(opts.Labels == nil || opts.Labels.Empty()) || !(opts.Fields == nil || opts.Fields.Empty()),
 	}
 	wch := s.client.Watch(wctx, prefix, clientv3.WithPrefix(), clientv3.WithRev(from+1), clientv3.WithPrevKV())
 	s.watchers.Add(1)
@@ -49,6 +46,17 @@ func (s *Store) Watch(ctx context.Context, kind *api.Kind, opts store.WatchOptio
 		w.run(wch)
 	}()
 	return w, nil
+}
+
+// watchPrefix is the etcd key prefix a watch reads: the namespace's keys
+// when it names one of a namespaced kind, else the kind's. etcd then does
+// the namespace filtering, and a namespace given for a cluster-scoped kind
+// is ignored, as store.Matches ignores it.
+func (s *Store) watchPrefix(kind *api.Kind, namespace string) string {
+	if kind.Namespaced && namespace != "" {
+		return s.kindPrefix(kind) + namespace + "/"
+	}
+	return s.kindPrefix(kind)
 }
 
 // watchStart is the revision a watch's events come after: rev itself,
@@ -70,14 +78,10 @@ type watcher struct {
 	kind     *api.Kind
 	opts     store.WatchOptions
 	filtered bool // a label or field selector is set
-	// lastState is the kind's lastStateKey; final is its value written in
-	// the revision being read, the final state of the object deleted next.
-	lastState string
-	final     *mvccpb.KeyValue
-	ctx       context.Context
-	cancel    context.CancelFunc
-	ch        chan store.Event
-	done      chan struct{}
+	ctx      context.Context
+	cancel   context.CancelFunc
+	ch       chan store.Event
+	done     chan struct{}
 }
 
 // ResultChan is the stream of events; it closes when the watch ends.
@@ -132,20 +136,14 @@ func (w *watcher) forward(resp clientv3.WatchResponse) bool {
 }
 
 // convert makes the store event for an etcd event, filtered by the
-// watch's namespace and selectors; ok is false when the watcher must not
-// see it.
+// watch's selectors (etcd's prefix already chose the namespace); ok is
+// false when the watcher must not see it.
 func (w *watcher) convert(ev *clientv3.Event) (store.Event, bool, error) {
-	final := w.final
-	w.final = nil
-	if string(ev.Kv.Key) == w.lastState {
-		w.final = ev.Kv // the delete that follows in this revision ends that object
-		return store.Event{}, false, nil
-	}
 	if ev.Type == mvccpb.DELETE {
-		return w.convertDelete(ev, final)
+		return w.convertDelete(ev)
 	}
 	obj, err := w.s.decode(w.kind, ev.Kv)
-	if err != nil || !w.inNamespace(obj) {
+	if err != nil {
 		return store.Event{}, false, err
 	}
 	if ev.IsCreate() {
@@ -161,28 +159,18 @@ func (w *watcher) convert(ev *clientv3.Event) (store.Event, bool, error) {
 	return w.filter(store.Modified, obj, prev, ev.Kv.ModRevision)
 }
 
-// convertDelete makes a Deleted event carrying the object's final state:
-// the last-state value written with the delete, else the state before it.
-func (w *watcher) convertDelete(ev *clientv3.Event, final *mvccpb.KeyValue) (store.Event, bool, error) {
-	rev := ev.Kv.ModRevision
-	var obj api.Object
-	var err error
-	if final != nil && final.ModRevision == rev {
-		obj, err = w.s.decode(w.kind, final)
-	} else {
-		obj, err = w.decodePrev(ev)
-	}
-	if err != nil || !w.inNamespace(obj) {
+// convertDelete makes a Deleted event carrying the object's last stored
+// state, the one before the delete (every delete, including one an update
+// completes, removes the stored value as is), stamped with the delete's
+// revision.
+func (w *watcher) convertDelete(ev *clientv3.Event) (store.Event, bool, error) {
+	obj, err := w.decodePrev(ev)
+	if err != nil {
 		return store.Event{}, false, err
 	}
+	rev := ev.Kv.ModRevision
 	store.SetResourceVersion(obj, rev)
 	return w.filter(store.Deleted, obj, nil, rev)
-}
-
-// inNamespace reports whether obj is in the watched namespace, if any; an
-// object never changes namespace, so this needs no previous state.
-func (w *watcher) inNamespace(obj api.Object) bool {
-	return w.opts.Namespace == "" || obj.GetObjectMeta().Namespace == w.opts.Namespace
 }
 
 // decodePrev decodes the state before an event, which deletions and
@@ -196,7 +184,7 @@ func (w *watcher) decodePrev(ev *clientv3.Event) (api.Object, error) {
 }
 
 // filter applies the shared selector rules, skipping them when the watch
-// has no selector (the namespace is checked already).
+// has no selector (the namespace is chosen by the watched prefix).
 func (w *watcher) filter(typ store.EventType, obj, prev api.Object, rev int64) (store.Event, bool, error) {
 	if !w.filtered {
 		return store.Event{Type: typ, Object: obj, Revision: rev}, true, nil

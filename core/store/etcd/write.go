@@ -55,7 +55,7 @@ func (s *Store) prepareCreate(kind *api.Kind, obj api.Object) error {
 // resourceVersion to the write's revision.
 func (s *Store) createKey(ctx context.Context, kind *api.Kind, obj api.Object) error {
 	m := obj.GetObjectMeta()
-	if err := checkName(kind, m.Namespace, m.Name); err != nil {
+	if err := store.CheckKey(kind, m.Namespace, m.Name); err != nil {
 		return fmt.Errorf("create: %w", err)
 	}
 	data, err := encode(obj)
@@ -91,7 +91,7 @@ func (s *Store) Update(ctx context.Context, obj api.Object) (api.Object, error) 
 		return nil, fmt.Errorf("update: %w: %w", store.ErrInvalid, err)
 	}
 	m := obj.GetObjectMeta()
-	if err := checkName(kind, m.Namespace, m.Name); err != nil {
+	if err := store.CheckKey(kind, m.Namespace, m.Name); err != nil {
 		return nil, fmt.Errorf("update: %w", err)
 	}
 	rv, err := store.ParseResourceVersion(m.ResourceVersion)
@@ -137,16 +137,14 @@ func (s *Store) tryUpdate(ctx context.Context, kind *api.Kind, kv *mvccpb.KeyVal
 	if err != nil {
 		return nil, nil, err
 	}
+	if remove {
+		return s.removeOnUpdate(ctx, kind, kv, cur)
+	}
 	data, err := encode(next)
 	if err != nil {
 		return nil, nil, err
 	}
-	key := string(kv.Key)
-	ops := []clientv3.Op{clientv3.OpPut(key, string(data))}
-	if remove { // next is the final state: keep it for watchers, delete the key
-		ops = []clientv3.Op{clientv3.OpPut(s.lastStateKey(kind), string(data)), clientv3.OpDelete(key)}
-	}
-	rev, latest, err := s.guardedTxn(ctx, key, kv.ModRevision, ops...)
+	rev, latest, err := s.guardedTxn(ctx, string(kv.Key), kv.ModRevision, clientv3.OpPut(string(kv.Key), string(data)))
 	if err != nil {
 		m := next.GetObjectMeta()
 		return nil, nil, objError("update", kind, m.Namespace, m.Name, err)
@@ -154,13 +152,30 @@ func (s *Store) tryUpdate(ctx context.Context, kind *api.Kind, kv *mvccpb.KeyVal
 	if rev == 0 {
 		return nil, latest, nil
 	}
-	if remove {
-		s.recent.forget(key)
-	} else {
-		s.recent.put(&mvccpb.KeyValue{Key: kv.Key, Value: data, CreateRevision: kv.CreateRevision, ModRevision: rev})
-	}
+	s.recent.put(&mvccpb.KeyValue{Key: kv.Key, Value: data, CreateRevision: kv.CreateRevision, ModRevision: rev})
 	store.SetResourceVersion(next, rev)
 	return next, nil, nil
+}
+
+// removeOnUpdate completes a deletion that an update emptied the
+// finalizers of: it deletes the stored value kv, still at the revision it
+// was read at, and returns cur (kv decoded, the store's own copy) stamped
+// with the deletion's revision. The update's own changes are dropped, as
+// in Kubernetes, so a plain delete is enough and watchers see the state
+// before it, as for any delete.
+func (s *Store) removeOnUpdate(ctx context.Context, kind *api.Kind, kv *mvccpb.KeyValue, cur api.Object) (api.Object, *mvccpb.KeyValue, error) {
+	key := string(kv.Key)
+	rev, latest, err := s.guardedTxn(ctx, key, kv.ModRevision, clientv3.OpDelete(key))
+	if err != nil {
+		m := cur.GetObjectMeta()
+		return nil, nil, objError("update", kind, m.Namespace, m.Name, err)
+	}
+	if rev == 0 {
+		return nil, latest, nil
+	}
+	s.recent.forget(key)
+	store.SetResourceVersion(cur, rev)
+	return cur, nil, nil
 }
 
 // Delete removes an object, or marks it for deletion when it has finalizers
@@ -170,7 +185,7 @@ func (s *Store) Delete(ctx context.Context, kind *api.Kind, namespace, name stri
 	if err := s.checkOpen("delete"); err != nil {
 		return nil, false, err
 	}
-	if err := checkName(kind, namespace, name); err != nil {
+	if err := store.CheckKey(kind, namespace, name); err != nil {
 		return nil, false, fmt.Errorf("delete: %w", err)
 	}
 	key := s.key(kind, namespace, name)

@@ -6,7 +6,8 @@ import (
 )
 
 // change is one write as it happened: the object after it and before it.
-// For Deleted, obj is the final state stamped with the deletion's revision.
+// For Deleted, obj is a copy of the last stored state stamped with the
+// deletion's revision, and prev that state as it was stored.
 type change struct {
 	rev  int64
 	ks   *kindState

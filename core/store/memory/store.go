@@ -279,15 +279,24 @@ func (s *Store) Update(ctx context.Context, obj api.Object) (api.Object, error) 
 	if err != nil {
 		return nil, err
 	}
-	prev := e.obj
-	if remove {
-		ks.remove(e)
-		s.commit(ks, e.key, store.Deleted, next, prev)
-		return next, nil
+	if remove { // next is dropped: the stored object is what goes
+		return s.removeEntry(ks, e), nil
 	}
+	prev := e.obj
 	e.obj = next
 	s.commit(ks, e.key, store.Modified, next, prev)
 	return next, nil
+}
+
+// removeEntry deletes a stored object and returns its last stored state
+// stamped with the deletion's revision, as the Deleted event carries it.
+// The stamp goes on a copy: the stored object may be shared with readers.
+// Callers hold s.mu.
+func (s *Store) removeEntry(ks *kindState, e *entry) api.Object {
+	final := e.obj.DeepCopyObject()
+	ks.remove(e)
+	s.commit(ks, e.key, store.Deleted, final, e.obj)
+	return final
 }
 
 // Delete implements store.Store.
@@ -311,10 +320,7 @@ func (s *Store) Delete(ctx context.Context, kind *api.Kind, namespace, name stri
 	case err != nil:
 		return nil, false, err
 	case remove:
-		final := prev.DeepCopyObject()
-		ks.remove(e)
-		s.commit(ks, e.key, store.Deleted, final, prev)
-		return final, true, nil
+		return s.removeEntry(ks, e), true, nil
 	case next == prev: // already marked; nothing to write
 		return prev, false, nil
 	}

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -80,11 +82,54 @@ func testDeleteWithFinalizer(t *testing.T, s store.Store) {
 		t.Fatalf("an update cleared deletionTimestamp")
 	}
 	expectEvent(t, w, store.Modified, "default/a")
-	final := modify(t, s, podKind, "default", "a", withoutFinalizers)
-	expectNotFound(t, s, podKind, "default", "a")
-	ev := expectEvent(t, w, store.Deleted, "default/a")
-	if ev.Revision != rvOf(t, final) || len(ev.Object.GetObjectMeta().Finalizers) != 0 {
-		t.Fatalf("Deleted event %+v, update returned resourceVersion %d", ev, rvOf(t, final))
+	kept := watchFrom(t, s, podKind, store.WatchOptions{Labels: mustParseLabels(t, "x=y")})
+	expectUpdateDeletes(t, s, relabeled, w, kept)
+}
+
+// expectUpdateDeletes removes the last finalizer of stored (an object being
+// deleted, as the store last returned it) in an update that also relabels
+// it, and checks Kubernetes' semantics: the stored object is deleted as it
+// was, the relabel dropped; Update returns it with the deletion's revision
+// as resourceVersion; watches (the given live ones, and one replaying from
+// stored's revision) get a Deleted event carrying the same; a watch of the
+// dropped label sees nothing; the object is gone.
+func expectUpdateDeletes(t *testing.T, s store.Store, stored api.Object, watchers ...store.Watcher) {
+	t.Helper()
+	m := stored.GetObjectMeta()
+	storedRV := m.ResourceVersion
+	dropped := watchFrom(t, s, podKind, store.WatchOptions{Labels: mustParseLabels(t, "dropped=yes")})
+	next := stored.DeepCopyObject()
+	withoutFinalizers(next)
+	next.GetObjectMeta().Labels = map[string]string{"dropped": "yes"}
+	out := mustUpdate(t, s, next)
+	if rev := revision(t, s); rvOf(t, out) != rev {
+		t.Fatalf("the deleting update returned resourceVersion %d, the deletion is revision %d", rvOf(t, out), rev)
+	}
+	expectLastState(t, "the deleting update's result", out, stored)
+	if m.ResourceVersion != storedRV { // the stored object may be shared: it must not be stamped
+		t.Fatalf("the deleting update changed a handed-out object's resourceVersion to %s", m.ResourceVersion)
+	}
+	expectNotFound(t, s, podKind, m.Namespace, m.Name)
+	replay := watchFrom(t, s, podKind, store.WatchOptions{Revision: rvOf(t, stored)})
+	for _, w := range append(watchers, replay) {
+		ev := expectEvent(t, w, store.Deleted, m.Key())
+		if ev.Revision != rvOf(t, out) {
+			t.Fatalf("Deleted event at revision %d, the update returned %d", ev.Revision, rvOf(t, out))
+		}
+		expectLastState(t, "the Deleted event", ev.Object, stored)
+	}
+	marker(t, s, dropped, m.Namespace, "dropped-marker", map[string]string{"dropped": "yes"}, "")
+}
+
+// expectLastState checks that got is the object as last stored in want:
+// same uid, finalizers and labels, still marked for deletion.
+func expectLastState(t *testing.T, what string, got, want api.Object) {
+	t.Helper()
+	gm, wm := got.GetObjectMeta(), want.GetObjectMeta()
+	if gm.UID != wm.UID || !slices.Equal(gm.Finalizers, wm.Finalizers) || !maps.Equal(gm.Labels, wm.Labels) ||
+		gm.DeletionTimestamp == nil {
+		t.Fatalf("%s: uid %s finalizers %v labels %v deletionTimestamp %v; last stored: uid %s finalizers %v labels %v",
+			what, gm.UID, gm.Finalizers, gm.Labels, gm.DeletionTimestamp, wm.UID, wm.Finalizers, wm.Labels)
 	}
 }
 

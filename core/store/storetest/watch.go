@@ -156,9 +156,11 @@ func testWatchNamespaceAndKind(t *testing.T, s store.Store) {
 	mustCreate(t, s, pod("a", "x", nil, ""))
 	expectEvent(t, w, store.Added, "a/x")
 	nw := watchFrom(t, s, nodeKind, store.WatchOptions{})
+	nsw := watchFrom(t, s, nodeKind, store.WatchOptions{Namespace: "a"}) // ignored: nodes have none
 	mustCreate(t, s, pod("a", "y", nil, ""))
 	mustCreate(t, s, node("n2"))
 	expectEvent(t, nw, store.Added, "n2")
+	expectEvent(t, nsw, store.Added, "n2")
 	expectEvent(t, w, store.Added, "a/y")
 }
 
