@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	kjson "sigs.k8s.io/json"
@@ -189,7 +190,11 @@ func decodeTyped(js []byte, tm TypeMeta) (Object, error) {
 	strict, err := kjson.UnmarshalStrict(js, obj)
 	name := obj.GetObjectMeta().Name
 	if err != nil {
-		return nil, &DecodeError{Kind: k.Kind, Name: name, Problems: []string{err.Error()}}
+		msg := err.Error()
+		if path := errorPath(js, reflect.TypeOf(obj)); path != "" {
+			msg = path + ": " + msg
+		}
+		return nil, &DecodeError{Kind: k.Kind, Name: name, Problems: []string{msg}}
 	}
 	if len(strict) > 0 {
 		problems := make([]string, len(strict))

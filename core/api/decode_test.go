@@ -108,14 +108,18 @@ func TestDecodeErrors(t *testing.T) {
 		{"malformed yaml", "apiVersion: v1\nkind: Pod\nmetadata: [\n", []string{"malformed YAML"}},
 		{"not an object", "- a\n- b\n", []string{"not an object"}},
 		{"bad quantity", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n    resources: {requests: {cpu: lots}}\n",
-			[]string{"lots"}},
+			[]string{`spec.containers[0].resources.requests[cpu]: quantity "lots"`}},
+		{"bad quantity in a list", "apiVersion: v1\nkind: Node\nmetadata: {name: node1}\nstatus: {capacity: {cpu: \"4\", memory: 16GB}}\n",
+			[]string{`status.capacity[memory]: quantity "16GB"`}},
+		{"bad int-or-string", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {strategy: {rollingUpdate: {maxSurge: 1.5}}}\n",
+			[]string{"spec.strategy.rollingUpdate.maxSurge: "}},
 		{"wrong type", "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: a}\nspec: {replicas: three}\n",
 			[]string{"spec.replicas"}},
 		{"second document bad", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Pod\nbogus: 1\n",
 			[]string{"document 2 (line 5)", `unknown field "bogus"`}},
 		{"bad list item", `{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Pod","x":1}]}`,
 			[]string{"items[0]", `unknown field "x"`}},
-		{"bad timestamp", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, creationTimestamp: yesterday}\n", []string{"yesterday"}},
+		{"bad timestamp", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, creationTimestamp: yesterday}\n", []string{`metadata.creationTimestamp: timestamp "yesterday"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
