@@ -28,6 +28,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseQuantity$$' -fuzztime $(FUZZTIME) ./core/api/resource/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseLabelSelector$$' -fuzztime $(FUZZTIME) ./core/api/labels/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseFieldSelector$$' -fuzztime $(FUZZTIME) ./core/api/fields/
+	$(GO) test -run '^$$' -fuzz '^FuzzEscapeValue$$' -fuzztime $(FUZZTIME) ./core/api/fields/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./core/...
