@@ -29,6 +29,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseLabelSelector$$' -fuzztime $(FUZZTIME) ./core/api/labels/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseFieldSelector$$' -fuzztime $(FUZZTIME) ./core/api/fields/
 	$(GO) test -run '^$$' -fuzz '^FuzzEscapeValue$$' -fuzztime $(FUZZTIME) ./core/api/fields/
+	$(GO) test -run '^$$' -fuzz '^FuzzCreateBody$$' -fuzztime $(FUZZTIME) ./core/apiserver/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./core/...

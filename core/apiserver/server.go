@@ -1,0 +1,158 @@
+// Package apiserver serves kubetwin's registry over HTTP with the
+// Kubernetes REST conventions (paths, verbs, list and watch, Status
+// errors, discovery), so kubectl and client-go talk to kubetwin as to a
+// Kubernetes API server. All API semantics live in core/registry; this
+// package only translates HTTP to registry calls and back.
+//
+// Responses are always JSON: clients asking for protobuf or Table output
+// get plain JSON, which kubectl accepts. Discovery is served in the plain
+// (non-aggregated) form, which client-go reads whatever it asked for.
+package apiserver
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/clock"
+	"github.com/kubetwin/kubetwin/core/registry"
+)
+
+// DefaultMaxBodyBytes is the largest request body accepted unless
+// Config.MaxBodyBytes says otherwise, as kube-apiserver's 3 MiB limit.
+const DefaultMaxBodyBytes = 3 << 20
+
+// DefaultGitVersion is what /version reports unless Config.Version is set.
+const DefaultGitVersion = "v1.32.0-kubetwin"
+
+// Config configures a server.
+type Config struct {
+	Registry *registry.Registry
+	// Version is reported as gitVersion by /version; "" means DefaultGitVersion.
+	Version string
+	// MaxBodyBytes bounds request bodies; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Clock times watch timeouts; nil means clock.Real().
+	Clock clock.Clock
+}
+
+// Server is the HTTP handler; create it with New.
+type Server struct {
+	reg     *registry.Registry
+	version string
+	maxBody int64
+	clock   clock.Clock
+}
+
+// New returns the API server handler for cfg.
+func New(cfg Config) *Server {
+	s := &Server{reg: cfg.Registry, version: cfg.Version, maxBody: cfg.MaxBodyBytes, clock: cfg.Clock}
+	if s.version == "" {
+		s.version = DefaultGitVersion
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.clock == nil {
+		s.clock = clock.Real()
+	}
+	return s
+}
+
+// ServeHTTP routes a request to discovery, health or the REST handlers.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := strings.Trim(r.URL.Path, "/")
+	switch path {
+	case "healthz", "livez", "readyz":
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok"))
+		return
+	case "version":
+		s.serveVersion(w)
+		return
+	case "api":
+		writeJSON(w, http.StatusOK, apiVersions())
+		return
+	case "apis":
+		writeJSON(w, http.StatusOK, apiGroupList())
+		return
+	}
+	segs := strings.Split(path, "/")
+	if gv, ok := discoveryGroupVersion(segs); ok {
+		s.serveResourceList(w, r, gv)
+		return
+	}
+	t, err := parseTarget(segs)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s.serveREST(w, r, t)
+}
+
+// serveREST dispatches on the verb and the shape of the path.
+func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, t target) {
+	switch {
+	case r.Method == http.MethodGet && t.name == "":
+		if isWatch(r) {
+			s.watch(w, r, t)
+		} else {
+			s.list(w, r, t)
+		}
+	case r.Method == http.MethodGet:
+		s.get(w, r, t)
+	case r.Method == http.MethodPost && t.name == "" && t.nsOK():
+		s.create(w, r, t)
+	case r.Method == http.MethodPut && t.name != "":
+		s.update(w, r, t)
+	case r.Method == http.MethodPatch && t.name != "":
+		s.patch(w, r, t)
+	case r.Method == http.MethodDelete && t.name != "" && t.sub == "":
+		s.delete(w, r, t)
+	case r.Method == http.MethodDelete && t.name == "" && t.nsOK():
+		s.deleteCollection(w, r, t)
+	default:
+		writeError(w, registry.NewMethodNotAllowed(r.Method))
+	}
+}
+
+// isWatch reports whether a GET on a collection asks for a watch.
+func isWatch(r *http.Request) bool {
+	v := r.URL.Query().Get("watch")
+	return v == "true" || v == "1"
+}
+
+// writeJSON writes v as a JSON response with the given code.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, registry.NewInternalError(err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_, _ = w.Write(b)
+}
+
+// writeObject writes an API object with its kind and apiVersion.
+func writeObject(w http.ResponseWriter, code int, obj api.Object) {
+	b, err := api.Encode(obj)
+	if err != nil {
+		writeError(w, registry.NewInternalError(err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_, _ = w.Write(b)
+}
+
+// writeError writes err as the Status a client expects.
+func writeError(w http.ResponseWriter, err error) {
+	st := registry.AsStatus(err)
+	code := int(st.Code)
+	if code == 0 {
+		code = http.StatusInternalServerError
+	}
+	writeJSON(w, code, st)
+}

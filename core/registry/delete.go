@@ -1,0 +1,100 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/store"
+)
+
+// Delete removes an object, or marks it for deletion while finalizers or a
+// grace period keep it. It returns the object's last state and whether it
+// is gone.
+//
+// A Namespace whose spec.finalizers is non-empty is not removed: it is
+// marked Terminating (status.phase, deletionTimestamp), and the registry
+// mirrors its "kubernetes" spec finalizer into metadata.finalizers so the
+// store keeps it. The namespace controller (a later issue) empties the
+// namespace and then removes that finalizer, which completes the delete.
+func (r *Registry) Delete(ctx context.Context, kind *api.Kind, namespace, name string, opts DeleteOptions) (api.Object, bool, error) {
+	if err := CheckKey(kind, namespace, name); err != nil {
+		return nil, false, err
+	}
+	switch opts.PropagationPolicy {
+	case "", PropagationOrphan, PropagationBackground, PropagationForeground:
+	default:
+		return nil, false, NewBadRequest(fmt.Sprintf("propagationPolicy %q is not supported: "+
+			"must be one of Orphan, Background, Foreground", opts.PropagationPolicy))
+	}
+	if opts.DryRun {
+		return r.planDelete(ctx, kind, namespace, name, opts.DeleteOptions)
+	}
+	if kind == nsKind {
+		if err := r.markNamespaceTerminating(ctx, name, opts.DeleteOptions); err != nil {
+			return nil, false, err
+		}
+	}
+	obj, gone, err := r.store.Delete(ctx, kind, namespace, name, opts.DeleteOptions)
+	if err != nil {
+		return nil, false, FromStoreError(kind, name, err)
+	}
+	return obj, gone, nil
+}
+
+// planDelete says what Delete would do without doing it, for dry runs.
+func (r *Registry) planDelete(ctx context.Context, kind *api.Kind, namespace, name string, opts store.DeleteOptions) (api.Object, bool, error) {
+	cur, err := r.store.Get(ctx, kind, namespace, name)
+	if err != nil {
+		return nil, false, FromStoreError(kind, name, err)
+	}
+	if ns, ok := cur.(*api.Namespace); ok && len(ns.Spec.Finalizers) > 0 {
+		return cur, false, nil
+	}
+	next, remove, err := store.PlanDelete(kind, cur, opts, r.clock.Now())
+	if err != nil {
+		return nil, false, FromStoreError(kind, name, err)
+	}
+	if remove {
+		return cur, true, nil
+	}
+	return next, false, nil
+}
+
+// markNamespaceTerminating sets phase Terminating and mirrors the
+// "kubernetes" spec finalizer into metadata.finalizers, so the store's
+// delete marks the namespace instead of removing it.
+func (r *Registry) markNamespaceTerminating(ctx context.Context, name string, opts store.DeleteOptions) error {
+	_, err := store.RetryUpdate(ctx, r.store, nsKind, "", name, func(o api.Object) (api.Object, error) {
+		ns := o.(*api.Namespace)
+		if opts.UID != "" && opts.UID != ns.UID {
+			return nil, NewConflict(nsKind, name)
+		}
+		if opts.ResourceVersion != "" && opts.ResourceVersion != ns.ResourceVersion {
+			return nil, NewConflict(nsKind, name)
+		}
+		if len(ns.Spec.Finalizers) == 0 {
+			return nil, errSkip
+		}
+		if ns.Status.Phase == api.NamespaceTerminating && slices.Contains(ns.Finalizers, api.NamespaceFinalizerKubernetes) {
+			return nil, errSkip
+		}
+		ns.Status.Phase = api.NamespaceTerminating
+		if slices.Contains(ns.Spec.Finalizers, api.NamespaceFinalizerKubernetes) &&
+			!slices.Contains(ns.Finalizers, api.NamespaceFinalizerKubernetes) && ns.DeletionTimestamp == nil {
+			ns.Finalizers = append(ns.Finalizers, api.NamespaceFinalizerKubernetes)
+		}
+		return ns, nil
+	})
+	if err == errSkip {
+		return nil
+	}
+	if err != nil {
+		return FromStoreError(nsKind, name, err)
+	}
+	return nil
+}
+
+// errSkip ends a RetryUpdate that has nothing to change.
+var errSkip = fmt.Errorf("nothing to change")
