@@ -19,6 +19,7 @@ func newRootCommand() *cobra.Command {
 		newKindsCommand(),
 		newValidateCommand(),
 		newVersionCommand(),
+		newServerCommand(),
 	)
 	return root
 }

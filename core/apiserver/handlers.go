@@ -28,9 +28,18 @@ func newListDoc(kind *api.Kind, items []api.Object) listDoc {
 
 // get answers GET on an object or its status.
 func (s *Server) get(w http.ResponseWriter, r *http.Request, t target) {
+	tr, err := s.wantsTable(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	obj, err := s.reg.Get(r.Context(), t.kind, t.namespace, t.name)
 	if err != nil {
 		writeError(w, err)
+		return
+	}
+	if tr != nil {
+		tr.writeTable(w, t.kind, []api.Object{obj}, api.ListMeta{ResourceVersion: obj.GetObjectMeta().ResourceVersion})
 		return
 	}
 	writeObject(w, http.StatusOK, obj)
@@ -38,6 +47,11 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, t target) {
 
 // list answers GET on a collection.
 func (s *Server) list(w http.ResponseWriter, r *http.Request, t target) {
+	tr, err := s.wantsTable(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	opts, err := listOptions(r, t)
 	if err != nil {
 		writeError(w, err)
@@ -48,12 +62,12 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, t target) {
 		writeError(w, err)
 		return
 	}
-	doc := newListDoc(t.kind, res.Items)
-	doc.Metadata = api.ListMeta{ResourceVersion: strconv.FormatInt(res.Revision, 10), Continue: res.Continue}
-	if res.Continue != "" {
-		n := res.Remaining
-		doc.Metadata.RemainingItemCount = &n
+	if tr != nil {
+		tr.writeTable(w, t.kind, res.Items, listMetaOf(res))
+		return
 	}
+	doc := newListDoc(t.kind, res.Items)
+	doc.Metadata = listMetaOf(res)
 	writeJSON(w, http.StatusOK, doc)
 }
 
@@ -66,6 +80,10 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, t target) {
 	}
 	obj, err := s.decodeObject(r, t.kind)
 	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := s.authorizeCreate(r, t, obj); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -191,4 +209,15 @@ func revisionOf(rv string) (int64, error) {
 		return 0, registry.NewBadRequest(err.Error())
 	}
 	return n, nil
+}
+
+// authorizeCreate checks a create again now that the body names the
+// object, so a node may create only its own Node and Lease.
+func (s *Server) authorizeCreate(r *http.Request, t target, obj api.Object) error {
+	a := attributesOf(r, t)
+	a.name = obj.GetObjectMeta().Name
+	if a.name == "" {
+		a.name = obj.GetObjectMeta().GenerateName
+	}
+	return s.authorize(r.Context(), a)
 }

@@ -60,3 +60,61 @@ func TestKubectl(t *testing.T) {
 		}
 	}
 }
+
+// tableManifest holds a node, a deployment and a pod bound to the node.
+const tableManifest = `apiVersion: v1
+kind: Node
+metadata:
+  name: n1
+  labels: {node-role.kubernetes.io/worker: ""}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: nginx, image: "nginx:1.27"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p1}
+spec:
+  nodeName: n1
+  containers: [{name: c, image: busybox}]
+`
+
+// TestKubectlTables checks the headers and values kubectl prints from
+// the server's Table output.
+func TestKubectlTables(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(e.h)
+	defer srv.Close()
+	if out, err := kubectl(t, srv, tableManifest, "create", "--validate=false", "-f", "-"); err != nil {
+		t.Fatalf("create: %v\n%s", err, out)
+	}
+	e.clock.Step(5 * time.Second)
+	checks := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"get", "pods"}, []string{"NAME   READY   STATUS    RESTARTS   AGE", "p1     0/1     Pending   0          5s"}},
+		{[]string{"get", "pods", "-o", "wide"}, []string{"IP       NODE   NOMINATED NODE   READINESS GATES", "<none>   n1     <none>           <none>"}},
+		{[]string{"get", "nodes"}, []string{"NAME   STATUS    ROLES    AGE   VERSION", "n1     Unknown   worker   5s"}},
+		{[]string{"get", "deploy"}, []string{"NAME   READY   UP-TO-DATE   AVAILABLE   AGE", "web    0/2     0            0           5s"}},
+		{[]string{"get", "deploy", "-o", "wide"}, []string{"CONTAINERS   IMAGES       SELECTOR", "nginx        nginx:1.27   app=web"}},
+	}
+	for _, c := range checks {
+		out, err := kubectl(t, srv, "", c.args...)
+		if err != nil {
+			t.Fatalf("kubectl %v: %v\n%s", c.args, err, out)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("kubectl %v lacks %q:\n%s", c.args, w, out)
+			}
+		}
+	}
+}

@@ -4,8 +4,9 @@
 // Kubernetes API server. All API semantics live in core/registry; this
 // package only translates HTTP to registry calls and back.
 //
-// Responses are always JSON: clients asking for protobuf or Table output
-// get plain JSON, which kubectl accepts. Discovery is served in the plain
+// Responses are always JSON: clients asking for protobuf get plain JSON,
+// which kubectl accepts; clients asking for a meta.k8s.io Table (kubectl
+// get) get one, with the columns kubectl users know. Discovery is served in the plain
 // (non-aggregated) form, which client-go reads whatever it asked for.
 package apiserver
 
@@ -33,7 +34,11 @@ type Config struct {
 	Version string
 	// MaxBodyBytes bounds request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
-	// Clock times watch timeouts; nil means clock.Real().
+	// Auth, when set, requires a bearer token on every request but health
+	// and version, and applies the built-in authorization policy; nil
+	// serves everyone (tests, the in-process simulator).
+	Auth *TokenAuthenticator
+	// Clock times watch timeouts and Table ages; nil means the registry's clock.
 	Clock clock.Clock
 }
 
@@ -43,16 +48,21 @@ type Server struct {
 	version string
 	maxBody int64
 	clock   clock.Clock
+	auth    *TokenAuthenticator
 }
 
 // New returns the API server handler for cfg.
 func New(cfg Config) *Server {
-	s := &Server{reg: cfg.Registry, version: cfg.Version, maxBody: cfg.MaxBodyBytes, clock: cfg.Clock}
+	s := &Server{reg: cfg.Registry, version: cfg.Version, maxBody: cfg.MaxBodyBytes, clock: cfg.Clock,
+		auth: cfg.Auth}
 	if s.version == "" {
 		s.version = DefaultGitVersion
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.clock == nil && s.reg != nil {
+		s.clock = s.reg.Clock()
 	}
 	if s.clock == nil {
 		s.clock = clock.Real()
@@ -60,9 +70,23 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// ServeHTTP routes a request to discovery, health or the REST handlers.
+// ServeHTTP authenticates a request and routes it to discovery, health
+// or the REST handlers.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.Trim(r.URL.Path, "/")
+	if s.auth != nil && !isAnonymousPath(path) {
+		u := s.auth.Authenticate(r)
+		if u == nil {
+			writeJSON(w, http.StatusUnauthorized, unauthorized())
+			return
+		}
+		r = r.WithContext(withUser(r.Context(), u))
+	}
+	s.route(w, r, path)
+}
+
+// route sends a request to the handler its path names.
+func (s *Server) route(w http.ResponseWriter, r *http.Request, path string) {
 	switch path {
 	case "healthz", "livez", "readyz":
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -91,8 +115,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serveREST(w, r, t)
 }
 
-// serveREST dispatches on the verb and the shape of the path.
+// serveREST authorizes a request and dispatches on the verb and the
+// shape of the path.
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, t target) {
+	if err := s.authorize(r.Context(), attributesOf(r, t)); err != nil {
+		writeError(w, err)
+		return
+	}
 	switch {
 	case r.Method == http.MethodGet && t.name == "":
 		if isWatch(r) {

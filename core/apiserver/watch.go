@@ -24,15 +24,26 @@ type watchStream struct {
 	w   http.ResponseWriter
 	enc *json.Encoder
 	fl  http.Flusher
+	// table, when set, sends each object as a one-row Table (kubectl get -w).
+	table *tableRequest
+	kind  *api.Kind
 }
 
 // send writes one event; an error means the client is gone.
 func (ws *watchStream) send(typ string, obj any) error {
 	var raw []byte
 	var err error
-	if o, ok := obj.(api.Object); ok {
+	o, isObj := obj.(api.Object)
+	switch {
+	case isObj && ws.table != nil:
+		var doc *tableDoc
+		if doc, err = ws.table.build(ws.kind, []api.Object{o}); err == nil {
+			doc.Metadata.ResourceVersion = o.GetObjectMeta().ResourceVersion
+			raw, err = json.Marshal(doc)
+		}
+	case isObj:
 		raw, err = api.Encode(o)
-	} else {
+	default:
 		raw, err = json.Marshal(obj)
 	}
 	if err != nil {
@@ -77,7 +88,13 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, t target) {
 		writeError(w, err)
 		return
 	}
+	tr, err := s.wantsTable(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	ws := startStream(w)
+	ws.table, ws.kind = tr, t.kind
 	opts := store.WatchOptions{Namespace: t.namespace, Labels: ls, Fields: fs, Revision: rev}
 	if rev == 0 {
 		if opts.Revision, err = s.sendInitial(r, t, opts, ws); err != nil {

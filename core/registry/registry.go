@@ -84,6 +84,10 @@ func (r *Registry) SetServiceCIDR(cidr string) error {
 	return nil
 }
 
+// Clock is the registry's clock, so layers above it (the API server's
+// ages and timeouts) read the same time as the registry's timestamps.
+func (r *Registry) Clock() clock.Clock { return r.clock }
+
 // Store is the store under the registry, for callers that need its revision.
 func (r *Registry) Store() store.Store { return r.store }
 
