@@ -1,0 +1,102 @@
+package scheduler
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/scheduler/framework"
+)
+
+// Diagnosis records why a pod fits nowhere: each rejected node's status and
+// the plugins that rejected, so the queue and the pod's condition can say why.
+type Diagnosis struct {
+	NodeToStatus         framework.NodeToStatus
+	UnschedulablePlugins []string
+	PreFilterMsg         string
+	PostFilterMsg        string
+}
+
+// addRejection records one node's rejection.
+func (d *Diagnosis) addRejection(node string, st *framework.Status) {
+	if d.NodeToStatus == nil {
+		d.NodeToStatus = framework.NodeToStatus{}
+	}
+	d.NodeToStatus[node] = st
+	d.addPlugin(st.Plugin())
+}
+
+// addPlugin records a rejecting plugin once, keeping the list sorted.
+func (d *Diagnosis) addPlugin(p string) {
+	if p != "" && !slices.Contains(d.UnschedulablePlugins, p) {
+		d.UnschedulablePlugins = append(d.UnschedulablePlugins, p)
+		slices.Sort(d.UnschedulablePlugins)
+	}
+}
+
+// FitError is the error for a pod no node can take; its message follows
+// kube-scheduler's "0/3 nodes are available: 1 Insufficient cpu, ..." format.
+type FitError struct {
+	Pod         *api.Pod
+	NumAllNodes int
+	Diagnosis   Diagnosis
+}
+
+// Error builds the message: the reason histogram, sorted, after the node count.
+func (f *FitError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "0/%d nodes are available:", f.NumAllNodes)
+	if f.Diagnosis.PreFilterMsg != "" {
+		fmt.Fprintf(&b, " %s.", f.Diagnosis.PreFilterMsg)
+	} else if hist := reasonHistogram(f.Diagnosis.NodeToStatus); len(hist) > 0 {
+		fmt.Fprintf(&b, " %s.", strings.Join(hist, ", "))
+	}
+	if f.Diagnosis.PostFilterMsg != "" {
+		fmt.Fprintf(&b, " %s.", f.Diagnosis.PostFilterMsg)
+	}
+	return b.String()
+}
+
+// reasonHistogram counts each reason over the rejected nodes, as sorted "N reason" strings.
+func reasonHistogram(m framework.NodeToStatus) []string {
+	counts := map[string]int{}
+	for _, st := range m {
+		for _, r := range st.Reasons() {
+			counts[r]++
+		}
+	}
+	out := make([]string, 0, len(counts))
+	for _, r := range slices.Sorted(maps.Keys(counts)) {
+		out = append(out, fmt.Sprintf("%d %s", counts[r], r))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Result is one scheduling attempt's outcome for the driver to write back:
+// Node set on success, Err (a *FitError when nothing fits) otherwise.
+type Result struct {
+	Pod       *api.Pod
+	Node      string
+	Err       error
+	Attempts  int
+	Diagnosis *Diagnosis
+}
+
+// Condition is the PodScheduled condition the driver should set for this
+// result, in Kubernetes' wording (reason Unschedulable or SchedulerError).
+func (r Result) Condition(now time.Time) api.PodCondition {
+	c := api.PodCondition{Type: api.PodScheduled, LastTransitionTime: api.NewTime(now)}
+	switch {
+	case r.Err == nil:
+		c.Status = api.ConditionTrue
+	case r.Diagnosis != nil:
+		c.Status, c.Reason, c.Message = api.ConditionFalse, "Unschedulable", r.Err.Error()
+	default:
+		c.Status, c.Reason, c.Message = api.ConditionFalse, "SchedulerError", r.Err.Error()
+	}
+	return c
+}

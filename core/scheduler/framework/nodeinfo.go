@@ -1,0 +1,130 @@
+package framework
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/kubetwin/kubetwin/core/api"
+)
+
+// PodInfo is a pod together with its precomputed requests, so a node's
+// totals can be adjusted without re-walking containers.
+type PodInfo struct {
+	Pod             *api.Pod
+	Requests        Resource
+	NonZeroRequests Resource
+	HostPorts       []HostPort
+}
+
+// NewPodInfo computes a pod's requests and host ports once.
+func NewPodInfo(pod *api.Pod) *PodInfo {
+	return &PodInfo{
+		Pod:             pod,
+		Requests:        PodRequests(pod),
+		NonZeroRequests: PodNonZeroRequests(pod),
+		HostPorts:       PodHostPorts(pod),
+	}
+}
+
+// PodKey identifies a pod across updates: its uid, or namespace/name when it has none (tests).
+func PodKey(pod *api.Pod) string {
+	if pod.UID != "" {
+		return pod.UID
+	}
+	return pod.Namespace + "/" + pod.Name
+}
+
+// NodeInfo is what plugins see of a node: the node, the pods on it
+// (bound and assumed), their summed requests and host ports, and its
+// allocatable resources, all as integers.
+type NodeInfo struct {
+	node *api.Node
+	// Pods are the pods on the node, in the order they were added.
+	Pods []*PodInfo
+	// Requested sums the pods' requests.
+	Requested Resource
+	// NonZeroRequested sums the pods' requests with scoring defaults for empty ones.
+	NonZeroRequested Resource
+	// Allocatable is the node's allocatable resources.
+	Allocatable Resource
+	// UsedPorts are the host ports the pods hold.
+	UsedPorts HostPortSet
+	// Generation is bumped by the cache on every change, so snapshots copy
+	// only the nodes that changed.
+	Generation int64
+}
+
+// NewNodeInfo builds the view of a node with the given pods, for tests and the cache.
+func NewNodeInfo(node *api.Node, pods ...*api.Pod) *NodeInfo {
+	ni := &NodeInfo{UsedPorts: HostPortSet{}}
+	if node != nil {
+		ni.SetNode(node)
+	}
+	for _, p := range pods {
+		ni.AddPod(p)
+	}
+	return ni
+}
+
+// Node returns the node, nil when the cache knows its pods but not the node yet.
+func (n *NodeInfo) Node() *api.Node { return n.node }
+
+// Name returns the node's name, "" when the node is unknown.
+func (n *NodeInfo) Name() string {
+	if n.node == nil {
+		return ""
+	}
+	return n.node.Name
+}
+
+// SetNode replaces the node object and recomputes allocatable.
+func (n *NodeInfo) SetNode(node *api.Node) {
+	n.node = node
+	n.Allocatable = NewResource(node.Status.Allocatable)
+}
+
+// RemoveNode forgets the node object while keeping its pods' accounting.
+func (n *NodeInfo) RemoveNode() { n.node = nil }
+
+// AddPod accounts for a pod placed on the node.
+func (n *NodeInfo) AddPod(pod *api.Pod) { n.AddPodInfo(NewPodInfo(pod)) }
+
+// AddPodInfo accounts for a pod whose requests are already computed.
+func (n *NodeInfo) AddPodInfo(pi *PodInfo) {
+	n.Pods = append(n.Pods, pi)
+	n.Requested.Add(pi.Requests)
+	n.NonZeroRequested.Add(pi.NonZeroRequests)
+	for _, hp := range pi.HostPorts {
+		n.UsedPorts.Add(hp)
+	}
+}
+
+// RemovePod takes a pod (by PodKey) off the node and reports whether it was there.
+func (n *NodeInfo) RemovePod(pod *api.Pod) bool {
+	key := PodKey(pod)
+	i := slices.IndexFunc(n.Pods, func(pi *PodInfo) bool { return PodKey(pi.Pod) == key })
+	if i < 0 {
+		return false
+	}
+	pi := n.Pods[i]
+	n.Pods = slices.Delete(n.Pods, i, i+1)
+	n.Requested.Sub(pi.Requests)
+	n.NonZeroRequested.Sub(pi.NonZeroRequests)
+	for _, hp := range pi.HostPorts {
+		n.UsedPorts.Remove(hp)
+	}
+	return true
+}
+
+// Clone copies the node info so a snapshot stays immutable while the cache moves on.
+func (n *NodeInfo) Clone() *NodeInfo {
+	return &NodeInfo{
+		node:             n.node,
+		Pods:             slices.Clone(n.Pods),
+		Requested:        n.Requested.Clone(),
+		NonZeroRequested: n.NonZeroRequested.Clone(),
+		Allocatable:      n.Allocatable.Clone(),
+		UsedPorts:        maps.Clone(n.UsedPorts),
+		Generation:       n.Generation,
+	}
+}

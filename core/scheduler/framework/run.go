@@ -1,0 +1,161 @@
+package framework
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kubetwin/kubetwin/core/api"
+)
+
+// RunPreFilterPlugins runs every PreFilter; a rejection or error stops the
+// cycle, Skip disables that plugin's Filter for this pod.
+func (f *Framework) RunPreFilterPlugins(ctx context.Context, state *CycleState, pod *api.Pod) *Status {
+	for _, pl := range f.preFilter {
+		st := pl.PreFilter(ctx, state, pod)
+		switch {
+		case st.IsSkip():
+			state.skipFilter[pl.Name()] = true
+		case !st.IsSuccess():
+			return st.WithPlugin(pl.Name())
+		}
+	}
+	return nil
+}
+
+// RunFilterPlugins runs the Filters on one node and returns the first
+// non-success, tagged with its plugin.
+func (f *Framework) RunFilterPlugins(ctx context.Context, state *CycleState, pod *api.Pod, node *NodeInfo) *Status {
+	for _, pl := range f.filter {
+		if state.skipFilter[pl.Name()] {
+			continue
+		}
+		if st := pl.Filter(ctx, state, pod, node); !st.IsSuccess() {
+			return st.WithPlugin(pl.Name())
+		}
+	}
+	return nil
+}
+
+// RunPostFilterPlugins runs PostFilters until one succeeds (e.g. preemption nominated a node).
+func (f *Framework) RunPostFilterPlugins(ctx context.Context, state *CycleState, pod *api.Pod, filtered NodeToStatus) (*PostFilterResult, *Status) {
+	last := NewStatus(Unschedulable, "no postFilter plugin helped")
+	for _, pl := range f.postFilter {
+		res, st := pl.PostFilter(ctx, state, pod, filtered)
+		if st.IsSuccess() {
+			return res, nil
+		}
+		if st.Code() == Error {
+			return nil, st.WithPlugin(pl.Name())
+		}
+		last = st.WithPlugin(pl.Name())
+	}
+	return nil, last
+}
+
+// RunPreScorePlugins runs the PreScores; Skip disables that plugin's Score.
+func (f *Framework) RunPreScorePlugins(ctx context.Context, state *CycleState, pod *api.Pod, nodes []*NodeInfo) *Status {
+	for _, pl := range f.preScore {
+		st := pl.PreScore(ctx, state, pod, nodes)
+		switch {
+		case st.IsSkip():
+			state.skipScore[pl.Name()] = true
+		case !st.IsSuccess():
+			return st.WithPlugin(pl.Name())
+		}
+	}
+	return nil
+}
+
+// RunScorePlugins scores every node with every plugin, normalises, checks
+// the range, applies weights and returns the totals in nodes' order.
+func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod *api.Pod, nodes []*NodeInfo) ([]NodeScore, *Status) {
+	totals := make([]NodeScore, len(nodes))
+	for i, n := range nodes {
+		totals[i].Name = n.Name()
+	}
+	scores := make([]NodeScore, len(nodes))
+	for _, pl := range f.score {
+		if state.skipScore[pl.Name()] {
+			continue
+		}
+		if st := f.scoreOne(ctx, state, pod, nodes, pl.ScorePlugin, scores); !st.IsSuccess() {
+			return nil, st.WithPlugin(pl.Name())
+		}
+		for i := range scores {
+			totals[i].Score += scores[i].Score * pl.weight
+		}
+	}
+	return totals, nil
+}
+
+// scoreOne fills scores with one plugin's normalised scores.
+func (f *Framework) scoreOne(ctx context.Context, state *CycleState, pod *api.Pod, nodes []*NodeInfo, pl ScorePlugin, scores []NodeScore) *Status {
+	for i, n := range nodes {
+		s, st := pl.Score(ctx, state, pod, n)
+		if !st.IsSuccess() {
+			return st
+		}
+		scores[i] = NodeScore{Name: n.Name(), Score: s}
+	}
+	if ext := pl.ScoreExtensions(); ext != nil {
+		if st := ext.NormalizeScore(ctx, state, pod, scores); !st.IsSuccess() {
+			return st
+		}
+	}
+	for _, s := range scores {
+		if s.Score < MinNodeScore || s.Score > MaxNodeScore {
+			return AsStatus(fmt.Errorf("plugin %s gave node %s score %d outside [%d, %d]",
+				pl.Name(), s.Name, s.Score, MinNodeScore, MaxNodeScore))
+		}
+	}
+	return nil
+}
+
+// RunReservePluginsReserve reserves in order; on failure the caller must unreserve.
+func (f *Framework) RunReservePluginsReserve(ctx context.Context, state *CycleState, pod *api.Pod, nodeName string) *Status {
+	for _, pl := range f.reserve {
+		if st := pl.Reserve(ctx, state, pod, nodeName); !st.IsSuccess() {
+			return st.WithPlugin(pl.Name())
+		}
+	}
+	return nil
+}
+
+// RunReservePluginsUnreserve releases in reverse order, as Kubernetes does.
+func (f *Framework) RunReservePluginsUnreserve(ctx context.Context, state *CycleState, pod *api.Pod, nodeName string) {
+	for i := len(f.reserve) - 1; i >= 0; i-- {
+		f.reserve[i].Unreserve(ctx, state, pod, nodeName)
+	}
+}
+
+// RunPermitPlugins asks every Permit plugin; the first refusal wins.
+func (f *Framework) RunPermitPlugins(ctx context.Context, state *CycleState, pod *api.Pod, nodeName string) *Status {
+	for _, pl := range f.permit {
+		if st := pl.Permit(ctx, state, pod, nodeName); !st.IsSuccess() && !st.IsSkip() {
+			return st.WithPlugin(pl.Name())
+		}
+	}
+	return nil
+}
+
+// RunPreBindPlugins runs the PreBinds; the first failure wins.
+func (f *Framework) RunPreBindPlugins(ctx context.Context, state *CycleState, pod *api.Pod, nodeName string) *Status {
+	for _, pl := range f.preBind {
+		if st := pl.PreBind(ctx, state, pod, nodeName); !st.IsSuccess() && !st.IsSkip() {
+			return st.WithPlugin(pl.Name())
+		}
+	}
+	return nil
+}
+
+// RunBindPlugins offers the pod to each binder until one does not Skip.
+func (f *Framework) RunBindPlugins(ctx context.Context, state *CycleState, pod *api.Pod, nodeName string) *Status {
+	for _, pl := range f.bind {
+		st := pl.Bind(ctx, state, pod, nodeName)
+		if st.IsSkip() {
+			continue
+		}
+		return st.WithPlugin(pl.Name())
+	}
+	return NewStatus(Error, "no bind plugin bound the pod").WithPlugin("")
+}

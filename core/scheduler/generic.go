@@ -1,0 +1,122 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/scheduler/framework"
+)
+
+// Kubernetes' bounds for the adaptive search: look at least at this many
+// nodes, and at no less than this percentage of large clusters.
+const (
+	minFeasibleNodesToFind           = 100
+	minFeasibleNodesPercentageToFind = 5
+)
+
+// schedulePod runs PreFilter, Filter, PostFilter (when nothing fits),
+// PreScore and Score, and returns the chosen node or a *FitError.
+func (s *Scheduler) schedulePod(ctx context.Context, fwk *framework.Framework, state *framework.CycleState, pod *api.Pod) (string, *Diagnosis, error) {
+	nodes := s.snapshot.List()
+	diag := &Diagnosis{}
+	fitErr := func() error { return &FitError{Pod: pod, NumAllNodes: len(nodes), Diagnosis: *diag} }
+	if len(nodes) == 0 {
+		return "", diag, fitErr()
+	}
+	if st := fwk.RunPreFilterPlugins(ctx, state, pod); !st.IsSuccess() {
+		if !st.IsRejected() {
+			return "", nil, fmt.Errorf("prefilter %s: %w", st.Plugin(), st.AsError())
+		}
+		for _, n := range nodes {
+			diag.addRejection(n.Name(), st)
+		}
+		diag.PreFilterMsg = st.Message()
+		return "", diag, fitErr()
+	}
+	feasible, err := s.findNodesThatFit(ctx, fwk, state, pod, nodes, diag)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(feasible) == 0 {
+		if _, st := fwk.RunPostFilterPlugins(ctx, state, pod, diag.NodeToStatus); st.Code() == framework.Error {
+			return "", nil, fmt.Errorf("postfilter %s: %w", st.Plugin(), st.AsError())
+		}
+		return "", diag, fitErr()
+	}
+	if len(feasible) == 1 {
+		return feasible[0].Name(), nil, nil
+	}
+	node, err := s.prioritize(ctx, fwk, state, pod, feasible)
+	return node, nil, err
+}
+
+// findNodesThatFit filters nodes round-robin from where the last cycle
+// stopped until enough feasible nodes are found, recording rejections.
+func (s *Scheduler) findNodesThatFit(ctx context.Context, fwk *framework.Framework, state *framework.CycleState,
+	pod *api.Pod, nodes []*framework.NodeInfo, diag *Diagnosis) ([]*framework.NodeInfo, error) {
+	n := len(nodes)
+	want := numFeasibleNodesToFind(fwk.PercentageOfNodesToScore(), n)
+	feasible := make([]*framework.NodeInfo, 0, want)
+	start := s.nextStartNodeIndex % n
+	processed := 0
+	for ; processed < n && len(feasible) < want; processed++ {
+		ni := nodes[(start+processed)%n]
+		st := fwk.RunFilterPlugins(ctx, state, pod, ni)
+		switch {
+		case st.IsSuccess():
+			feasible = append(feasible, ni)
+		case st.IsRejected():
+			diag.addRejection(ni.Name(), st)
+		default:
+			return nil, fmt.Errorf("filter %s on node %s: %w", st.Plugin(), ni.Name(), st.AsError())
+		}
+	}
+	s.nextStartNodeIndex = (start + processed) % n
+	return feasible, nil
+}
+
+// numFeasibleNodesToFind is Kubernetes' adaptive bound: every node in small
+// clusters, otherwise percentage% of them (50 - nodes/125 when unset, at
+// least 5%), but never fewer than 100.
+func numFeasibleNodesToFind(percentage int32, numAllNodes int) int {
+	if numAllNodes < minFeasibleNodesToFind {
+		return numAllNodes
+	}
+	adaptive := int(percentage)
+	if adaptive <= 0 {
+		adaptive = max(50-numAllNodes/125, minFeasibleNodesPercentageToFind)
+	}
+	return max(numAllNodes*adaptive/100, minFeasibleNodesToFind)
+}
+
+// prioritize scores the feasible nodes and picks the best.
+func (s *Scheduler) prioritize(ctx context.Context, fwk *framework.Framework, state *framework.CycleState,
+	pod *api.Pod, feasible []*framework.NodeInfo) (string, error) {
+	if st := fwk.RunPreScorePlugins(ctx, state, pod, feasible); !st.IsSuccess() {
+		return "", fmt.Errorf("prescore %s: %w", st.Plugin(), st.AsError())
+	}
+	scores, st := fwk.RunScorePlugins(ctx, state, pod, feasible)
+	if !st.IsSuccess() {
+		return "", fmt.Errorf("score %s: %w", st.Plugin(), st.AsError())
+	}
+	return selectHost(scores, s.rng.IntN), nil
+}
+
+// selectHost returns the top-scoring node, choosing uniformly among ties
+// by reservoir sampling so a seeded rand gives reproducible choices.
+func selectHost(scores []framework.NodeScore, intn func(int) int) string {
+	best, ties := scores[0], 1
+	for _, sc := range scores[1:] {
+		switch {
+		case sc.Score > best.Score:
+			best, ties = sc, 1
+		case sc.Score == best.Score:
+			ties++
+			if intn(ties) == 0 {
+				best = sc
+			}
+		}
+	}
+	return best.Name
+}

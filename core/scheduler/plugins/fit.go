@@ -1,0 +1,166 @@
+package plugins
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/scheduler/framework"
+)
+
+// ReasonTooManyPods is the rejection when a node's pod slots are full.
+const ReasonTooManyPods = "Too many pods"
+
+// FitArgs configure NodeResourcesFit's scoring.
+type FitArgs struct {
+	ScoringStrategy *ScoringStrategy `json:"scoringStrategy,omitempty"`
+}
+
+// Fit is NodeResourcesFit: Filter checks the pod's requests fit the node's
+// free allocatable; Score ranks nodes by a scoring strategy.
+type Fit struct {
+	scorer resourceScorer
+}
+
+const (
+	fitPreFilterKey framework.StateKey = "PreFilter" + NodeResourcesFitName
+	fitPreScoreKey  framework.StateKey = "PreScore" + NodeResourcesFitName
+)
+
+// requestState is a pod's requests stored in the cycle state.
+type requestState framework.Resource
+
+// Clone shares the extended-resource map: it is never modified after it is stored.
+func (r requestState) Clone() framework.StateData { return r }
+
+// NewFit builds NodeResourcesFit from FitArgs (LeastAllocated on cpu and memory by default).
+func NewFit(raw json.RawMessage, _ framework.Handle) (framework.Plugin, error) {
+	var args FitArgs
+	if err := framework.DecodeArgs(raw, &args); err != nil {
+		return nil, fmt.Errorf("%s: %w", NodeResourcesFitName, err)
+	}
+	s := args.ScoringStrategy
+	if s == nil {
+		s = &ScoringStrategy{}
+	}
+	scorer, err := s.build()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", NodeResourcesFitName, err)
+	}
+	return &Fit{scorer: scorer}, nil
+}
+
+// Name identifies the plugin in profiles.
+func (*Fit) Name() string { return NodeResourcesFitName }
+
+// PreFilter computes the pod's requests once per cycle.
+func (*Fit) PreFilter(_ context.Context, state *framework.CycleState, pod *api.Pod) *framework.Status {
+	state.Write(fitPreFilterKey, requestState(framework.PodRequests(pod)))
+	return nil
+}
+
+// Filter rejects the node listing every resource that does not fit.
+func (*Fit) Filter(_ context.Context, state *framework.CycleState, pod *api.Pod, n *framework.NodeInfo) *framework.Status {
+	req, err := readState[requestState](state, fitPreFilterKey)
+	if err != nil {
+		req = requestState(framework.PodRequests(pod))
+	}
+	if reasons := InsufficientResources(framework.Resource(req), n); len(reasons) > 0 {
+		return framework.NewStatus(framework.Unschedulable, reasons...)
+	}
+	return nil
+}
+
+// InsufficientResources lists why a request does not fit on a node, in
+// kube-scheduler's wording ("Too many pods", "Insufficient cpu", ...).
+func InsufficientResources(req framework.Resource, n *framework.NodeInfo) []string {
+	var reasons []string
+	if int64(len(n.Pods))+1 > n.Allocatable.AllowedPodNumber {
+		reasons = append(reasons, ReasonTooManyPods)
+	}
+	if req.IsZero() {
+		return reasons
+	}
+	for _, name := range []api.ResourceName{api.ResourceCPU, api.ResourceMemory, api.ResourceEphemeralStorage} {
+		if want := req.Get(name); want > 0 && want > n.Allocatable.Get(name)-n.Requested.Get(name) {
+			reasons = append(reasons, "Insufficient "+string(name))
+		}
+	}
+	if len(req.Scalar) == 0 {
+		return reasons
+	}
+	for _, name := range slices.Sorted(maps.Keys(req.Scalar)) {
+		if want := req.Scalar[name]; want > 0 && want > n.Allocatable.Scalar[name]-n.Requested.Scalar[name] {
+			reasons = append(reasons, "Insufficient "+string(name))
+		}
+	}
+	return reasons
+}
+
+// PreScore computes the pod's scoring requests (empty containers at the defaults).
+func (f *Fit) PreScore(_ context.Context, state *framework.CycleState, pod *api.Pod, _ []*framework.NodeInfo) *framework.Status {
+	state.Write(fitPreScoreKey, requestState(f.scorer.podRequests(pod)))
+	return nil
+}
+
+// Score applies the scoring strategy to the node with the pod added.
+func (f *Fit) Score(_ context.Context, state *framework.CycleState, pod *api.Pod, n *framework.NodeInfo) (int64, *framework.Status) {
+	req, err := readState[requestState](state, fitPreScoreKey)
+	if err != nil {
+		req = requestState(f.scorer.podRequests(pod))
+	}
+	return f.scorer.score(framework.Resource(req), n), nil
+}
+
+// ScoreExtensions returns nil: strategy scores are already in range.
+func (*Fit) ScoreExtensions() framework.ScoreExtensions { return nil }
+
+// BalancedAllocationArgs name the resources whose usage should be balanced.
+type BalancedAllocationArgs struct {
+	Resources []ResourceSpec `json:"resources,omitempty"`
+}
+
+// BalancedAllocation prefers nodes whose resources would be used in equal
+// fractions, so one resource is not exhausted while others idle.
+type BalancedAllocation struct {
+	scorer resourceScorer
+}
+
+// NewBalancedAllocation builds the plugin (cpu and memory by default).
+func NewBalancedAllocation(raw json.RawMessage, _ framework.Handle) (framework.Plugin, error) {
+	var args BalancedAllocationArgs
+	if err := framework.DecodeArgs(raw, &args); err != nil {
+		return nil, fmt.Errorf("%s: %w", BalancedAllocationName, err)
+	}
+	res, err := validResources(args.Resources)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", BalancedAllocationName, err)
+	}
+	return &BalancedAllocation{scorer: resourceScorer{resources: res, useRequested: true, fn: balancedScore}}, nil
+}
+
+// Name identifies the plugin in profiles.
+func (*BalancedAllocation) Name() string { return BalancedAllocationName }
+
+// PreScore computes the pod's actual requests.
+func (b *BalancedAllocation) PreScore(_ context.Context, state *framework.CycleState, pod *api.Pod, _ []*framework.NodeInfo) *framework.Status {
+	state.Write(balancedKey, requestState(b.scorer.podRequests(pod)))
+	return nil
+}
+
+const balancedKey framework.StateKey = "PreScore" + BalancedAllocationName
+
+// Score rates how evenly the node's resources would be used.
+func (b *BalancedAllocation) Score(_ context.Context, state *framework.CycleState, pod *api.Pod, n *framework.NodeInfo) (int64, *framework.Status) {
+	req, err := readState[requestState](state, balancedKey)
+	if err != nil {
+		req = requestState(b.scorer.podRequests(pod))
+	}
+	return b.scorer.score(framework.Resource(req), n), nil
+}
+
+// ScoreExtensions returns nil: scores are already in range.
+func (*BalancedAllocation) ScoreExtensions() framework.ScoreExtensions { return nil }
