@@ -18,6 +18,8 @@ type Diagnosis struct {
 	UnschedulablePlugins []string
 	PreFilterMsg         string
 	PostFilterMsg        string
+	// Nomination is what a PostFilter (preemption) achieved, nil when nothing.
+	Nomination *framework.PostFilterResult
 }
 
 // addRejection records one node's rejection.
@@ -77,13 +79,17 @@ func reasonHistogram(m framework.NodeToStatus) []string {
 }
 
 // Result is one scheduling attempt's outcome for the driver to write back:
-// Node set on success, Err (a *FitError when nothing fits) otherwise.
+// Node set on success, Err (a *FitError when nothing fits) otherwise. After
+// a preemption NominatedNodeName is set: the driver deletes Victims and
+// sets the pod's status.nominatedNodeName.
 type Result struct {
-	Pod       *api.Pod
-	Node      string
-	Err       error
-	Attempts  int
-	Diagnosis *Diagnosis
+	Pod               *api.Pod
+	Node              string
+	Err               error
+	Attempts          int
+	Diagnosis         *Diagnosis
+	NominatedNodeName string
+	Victims           []*api.Pod
 }
 
 // Condition is the PodScheduled condition the driver should set for this

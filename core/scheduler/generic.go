@@ -39,8 +39,14 @@ func (s *Scheduler) schedulePod(ctx context.Context, fwk *framework.Framework, s
 		return "", nil, err
 	}
 	if len(feasible) == 0 {
-		if _, st := fwk.RunPostFilterPlugins(ctx, state, pod, diag.NodeToStatus); st.Code() == framework.Error {
+		res, st := fwk.RunPostFilterPlugins(ctx, state, pod, diag.NodeToStatus)
+		switch {
+		case st.Code() == framework.Error:
 			return "", nil, fmt.Errorf("postfilter %s: %w", st.Plugin(), st.AsError())
+		case st.IsSuccess() && res != nil && res.NominatedNodeName != "":
+			diag.Nomination = res
+		case !st.IsSuccess() && st.Plugin() != "":
+			diag.PostFilterMsg = st.Message()
 		}
 		return "", diag, fitErr()
 	}
@@ -62,7 +68,7 @@ func (s *Scheduler) findNodesThatFit(ctx context.Context, fwk *framework.Framewo
 	processed := 0
 	for ; processed < n && len(feasible) < want; processed++ {
 		ni := nodes[(start+processed)%n]
-		st := fwk.RunFilterPlugins(ctx, state, pod, ni)
+		st := fwk.RunFilterPluginsWithNominatedPods(ctx, state, pod, ni)
 		switch {
 		case st.IsSuccess():
 			feasible = append(feasible, ni)

@@ -85,6 +85,7 @@ func (s *Scheduler) SchedulingCycle(ctx context.Context, qp *framework.QueuedPod
 		fwk.RunReservePluginsUnreserve(ctx, state, assumed, node)
 		return nil, s.fail(qp, cycle, fmt.Errorf("assume: %w", err), nil)
 	}
+	s.nominator.Delete(pod)
 	return &Assignment{qp: qp, fwk: fwk, state: state, assumed: assumed, cycle: cycle, NodeName: node}, Result{}
 }
 
@@ -133,6 +134,11 @@ func (s *Scheduler) fail(qp *framework.QueuedPodInfo, cycle int64, err error, di
 	if diag != nil {
 		qp.UnschedulablePlugins = append([]string(nil), diag.UnschedulablePlugins...)
 	}
+	res := Result{Pod: qp.Pod, Err: err, Attempts: qp.Attempts, Diagnosis: diag}
+	if diag != nil && diag.Nomination != nil {
+		res.NominatedNodeName, res.Victims = diag.Nomination.NominatedNodeName, diag.Nomination.Victims
+		s.nominator.Add(qp.Pod, res.NominatedNodeName)
+	}
 	s.Queue.AddUnschedulable(qp, cycle)
-	return Result{Pod: qp.Pod, Err: err, Attempts: qp.Attempts, Diagnosis: diag}
+	return res
 }

@@ -43,6 +43,7 @@ type Scheduler struct {
 	Queue *queue.Queue
 
 	profiles           map[string]*framework.Framework
+	nominator          *framework.Nominator
 	snapshot           *cache.Snapshot
 	rng                *rand.Rand
 	clock              clock.Clock
@@ -59,7 +60,7 @@ func New(opts Options) (*Scheduler, error) {
 		return nil, fmt.Errorf("new scheduler: %w", err)
 	}
 	s := &Scheduler{Cache: cache.New(), profiles: map[string]*framework.Framework{},
-		snapshot: cache.NewSnapshot(), rng: opts.Rand, clock: opts.Clock}
+		snapshot: cache.NewSnapshot(), rng: opts.Rand, clock: opts.Clock, nominator: framework.NewNominator()}
 	profiles := opts.Profiles
 	if len(profiles) == 0 {
 		profiles = []framework.Profile{{}}
@@ -74,6 +75,8 @@ func New(opts Options) (*Scheduler, error) {
 		if _, dup := s.profiles[fwk.ProfileName()]; dup {
 			return nil, fmt.Errorf("new scheduler: duplicate profile %q", fwk.ProfileName())
 		}
+		fwk.SetNominator(s.nominator)
+		fwk.SetRand(opts.Rand)
 		s.profiles[fwk.ProfileName()] = fwk
 		if less == nil {
 			less = fwk.QueueSortLess()
@@ -114,17 +117,22 @@ func (s *Scheduler) RemoveNode(node *api.Node) error {
 }
 
 // AddPod routes a new pod: bound pods to the cache (confirming an assumed
-// one), pending pods of our profiles to the queue; terminated pods are ignored.
+// one), pending pods of our profiles to the queue (remembering a
+// status.nominatedNodeName); terminated pods are ignored.
 func (s *Scheduler) AddPod(pod *api.Pod) error {
 	if terminated(pod) {
 		return nil
 	}
 	if pod.Spec.NodeName != "" {
 		s.Queue.Delete(pod)
+		s.nominator.Delete(pod)
 		return s.Cache.AddPod(pod)
 	}
 	if _, err := s.frameworkFor(pod); err != nil {
 		return nil // another scheduler's pod
+	}
+	if n := pod.Status.NominatedNodeName; n != "" {
+		s.nominator.Add(pod, n)
 	}
 	s.Queue.Add(pod)
 	return nil
@@ -147,6 +155,7 @@ func (s *Scheduler) UpdatePod(old, pod *api.Pod) error {
 func (s *Scheduler) DeletePod(pod *api.Pod) error {
 	if pod.Spec.NodeName == "" {
 		s.Queue.Delete(pod)
+		s.nominator.Delete(pod)
 		return nil
 	}
 	if err := s.Cache.RemovePod(pod); err != nil {

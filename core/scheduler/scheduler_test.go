@@ -39,7 +39,8 @@ func TestEndToEndPlacements(t *testing.T) {
 	results := h.drain(t)
 	got := placements(results)
 	want := map[string]string{"big": "n2", "gpu": "n3", "zone-b": "n2", "small": "n1",
-		"huge": "<0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient cpu.>"}
+		"huge": "<0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient cpu. " +
+			"preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.>"}
 	for name, w := range want {
 		if got[name] != w {
 			t.Errorf("%s placed %q, want %q", name, got[name], w)

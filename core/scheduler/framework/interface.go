@@ -2,6 +2,7 @@ package framework
 
 import (
 	"context"
+	"math/rand/v2"
 	"time"
 
 	"github.com/kubetwin/kubetwin/core/api"
@@ -57,6 +58,8 @@ type NodeToStatus map[string]*Status
 // PostFilterResult says what a PostFilter plugin achieved, e.g. a nominated node after preemption.
 type PostFilterResult struct {
 	NominatedNodeName string
+	// Victims are the pods the driver must delete so the pod fits the nominated node.
+	Victims []*api.Pod
 }
 
 // PostFilterPlugin runs when no node fits, e.g. to preempt.
@@ -136,4 +139,36 @@ type Handle interface {
 	SnapshotSharedLister() NodeInfoLister
 	// Binder is the driver's binder, for bind plugins.
 	Binder() Binder
+}
+
+// PreFilterExtensions is implemented by PreFilter plugins whose cycle state
+// depends on other pods, so what-if evaluations (nominated pods,
+// preemption victims) can adjust the state incrementally.
+type PreFilterExtensions interface {
+	// AddPod updates state as if pi were placed on node.
+	AddPod(ctx context.Context, state *CycleState, podToSchedule *api.Pod, pi *PodInfo, node *NodeInfo) *Status
+	// RemovePod updates state as if pi were taken off node.
+	RemovePod(ctx context.Context, state *CycleState, podToSchedule *api.Pod, pi *PodInfo, node *NodeInfo) *Status
+}
+
+// NamespaceLister is an optional Handle extension giving namespace labels
+// for namespaceSelector; without it a non-empty namespaceSelector selects
+// only the namespaces a term lists.
+type NamespaceLister interface {
+	// NamespaceLabels returns a namespace's labels; ok is false when it is unknown.
+	NamespaceLabels(namespace string) (map[string]string, bool)
+}
+
+// PreemptionHandle is the Handle the framework really gives plugins: it also
+// lets a PostFilter plugin re-run filters on a node with pods removed.
+type PreemptionHandle interface {
+	Handle
+	// RunFilterPlugins runs the profile's filters (nominated pods counted) on a what-if node.
+	RunFilterPlugins(ctx context.Context, state *CycleState, pod *api.Pod, node *NodeInfo) *Status
+	// RunPreFilterExtensionRemovePod updates a forked state for a pod taken off node.
+	RunPreFilterExtensionRemovePod(ctx context.Context, state *CycleState, pod *api.Pod, pi *PodInfo, node *NodeInfo) *Status
+	// RunPreFilterExtensionAddPod updates a forked state for a pod put on node.
+	RunPreFilterExtensionAddPod(ctx context.Context, state *CycleState, pod *api.Pod, pi *PodInfo, node *NodeInfo) *Status
+	// Rand is the scheduler's seeded rand, nil when the framework has none.
+	Rand() *rand.Rand
 }

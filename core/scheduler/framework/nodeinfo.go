@@ -14,16 +14,35 @@ type PodInfo struct {
 	Requests        Resource
 	NonZeroRequests Resource
 	HostPorts       []HostPort
+	// RequiredAffinityTerms and the other term lists are the pod's parsed
+	// pod (anti-)affinity terms, so plugins never re-parse selectors.
+	RequiredAffinityTerms      []AffinityTerm
+	RequiredAntiAffinityTerms  []AffinityTerm
+	PreferredAffinityTerms     []WeightedAffinityTerm
+	PreferredAntiAffinityTerms []WeightedAffinityTerm
+	// AffinityErr is why the terms could not be parsed; the lists are then empty.
+	AffinityErr error
 }
 
-// NewPodInfo computes a pod's requests and host ports once.
+// NewPodInfo computes a pod's requests, host ports and parsed affinity terms once.
 func NewPodInfo(pod *api.Pod) *PodInfo {
-	return &PodInfo{
+	pi := &PodInfo{
 		Pod:             pod,
 		Requests:        PodRequests(pod),
 		NonZeroRequests: PodNonZeroRequests(pod),
 		HostPorts:       PodHostPorts(pod),
 	}
+	terms, err := parseAffinityTerms(pod)
+	pi.RequiredAffinityTerms, pi.RequiredAntiAffinityTerms = terms.RequiredAffinity, terms.RequiredAntiAffinity
+	pi.PreferredAffinityTerms, pi.PreferredAntiAffinityTerms = terms.PreferredAffinity, terms.PreferredAntiAffinity
+	pi.AffinityErr = err
+	return pi
+}
+
+// HasAffinity reports whether the pod has any pod (anti-)affinity term.
+func (pi *PodInfo) HasAffinity() bool {
+	return len(pi.RequiredAffinityTerms)+len(pi.RequiredAntiAffinityTerms)+
+		len(pi.PreferredAffinityTerms)+len(pi.PreferredAntiAffinityTerms) > 0
 }
 
 // PodKey identifies a pod across updates: its uid, or namespace/name when it has none (tests).
@@ -49,6 +68,12 @@ type NodeInfo struct {
 	Allocatable Resource
 	// UsedPorts are the host ports the pods hold.
 	UsedPorts HostPortSet
+	// PodsWithAffinity are the pods with any pod (anti-)affinity term, so
+	// affinity plugins skip the others.
+	PodsWithAffinity []*PodInfo
+	// PodsWithRequiredAntiAffinity are the pods with required anti-affinity,
+	// which every incoming pod must respect.
+	PodsWithRequiredAntiAffinity []*PodInfo
 	// Generation is bumped by the cache on every change, so snapshots copy
 	// only the nodes that changed.
 	Generation int64
@@ -97,6 +122,12 @@ func (n *NodeInfo) AddPodInfo(pi *PodInfo) {
 	for _, hp := range pi.HostPorts {
 		n.UsedPorts.Add(hp)
 	}
+	if pi.HasAffinity() {
+		n.PodsWithAffinity = append(n.PodsWithAffinity, pi)
+	}
+	if len(pi.RequiredAntiAffinityTerms) > 0 {
+		n.PodsWithRequiredAntiAffinity = append(n.PodsWithRequiredAntiAffinity, pi)
+	}
 }
 
 // RemovePod takes a pod (by PodKey) off the node and reports whether it was there.
@@ -113,18 +144,23 @@ func (n *NodeInfo) RemovePod(pod *api.Pod) bool {
 	for _, hp := range pi.HostPorts {
 		n.UsedPorts.Remove(hp)
 	}
+	same := func(o *PodInfo) bool { return PodKey(o.Pod) == key }
+	n.PodsWithAffinity = slices.DeleteFunc(slices.Clone(n.PodsWithAffinity), same)
+	n.PodsWithRequiredAntiAffinity = slices.DeleteFunc(slices.Clone(n.PodsWithRequiredAntiAffinity), same)
 	return true
 }
 
 // Clone copies the node info so a snapshot stays immutable while the cache moves on.
 func (n *NodeInfo) Clone() *NodeInfo {
 	return &NodeInfo{
-		node:             n.node,
-		Pods:             slices.Clone(n.Pods),
-		Requested:        n.Requested.Clone(),
-		NonZeroRequested: n.NonZeroRequested.Clone(),
-		Allocatable:      n.Allocatable.Clone(),
-		UsedPorts:        maps.Clone(n.UsedPorts),
-		Generation:       n.Generation,
+		node:                         n.node,
+		Pods:                         slices.Clone(n.Pods),
+		Requested:                    n.Requested.Clone(),
+		NonZeroRequested:             n.NonZeroRequested.Clone(),
+		Allocatable:                  n.Allocatable.Clone(),
+		UsedPorts:                    maps.Clone(n.UsedPorts),
+		PodsWithAffinity:             slices.Clone(n.PodsWithAffinity),
+		PodsWithRequiredAntiAffinity: slices.Clone(n.PodsWithRequiredAntiAffinity),
+		Generation:                   n.Generation,
 	}
 }

@@ -1,14 +1,20 @@
 package framework
 
 import (
+	"context"
 	"fmt"
+	"math/rand/v2"
+
+	"github.com/kubetwin/kubetwin/core/api"
 )
 
 // Framework runs a profile's plugins at each extension point in order; the
 // scheduler drives it and it holds no cluster state of its own.
 type Framework struct {
 	profile    Profile
-	handle     handle
+	handle     *handle
+	nominator  *Nominator
+	rng        *rand.Rand
 	queueSort  QueueSortPlugin
 	preFilter  []PreFilterPlugin
 	filter     []FilterPlugin
@@ -26,17 +32,37 @@ type weightedScore struct {
 	weight int64
 }
 
-// handle is the Handle given to plugins.
+// handle is the Handle given to plugins; it is also a PreemptionHandle.
 type handle struct {
 	lister NodeInfoLister
 	binder Binder
+	fwk    *Framework
 }
 
 // SnapshotSharedLister gives plugins the scheduler's per-cycle snapshot.
-func (h handle) SnapshotSharedLister() NodeInfoLister { return h.lister }
+func (h *handle) SnapshotSharedLister() NodeInfoLister { return h.lister }
 
 // Binder gives bind plugins the driver's binder.
-func (h handle) Binder() Binder { return h.binder }
+func (h *handle) Binder() Binder { return h.binder }
+
+// RunFilterPlugins lets PostFilter plugins re-check a node in a what-if
+// evaluation, with the node's nominated pods counted as Filter counts them.
+func (h *handle) RunFilterPlugins(ctx context.Context, state *CycleState, pod *api.Pod, node *NodeInfo) *Status {
+	return h.fwk.RunFilterPluginsWithNominatedPods(ctx, state, pod, node)
+}
+
+// Rand is the scheduler's seeded rand (nil when none was set), for reproducible tie-breaks.
+func (h *handle) Rand() *rand.Rand { return h.fwk.rng }
+
+// RunPreFilterExtensionRemovePod lets PostFilter plugins remove a pod from a what-if state.
+func (h *handle) RunPreFilterExtensionRemovePod(ctx context.Context, state *CycleState, pod *api.Pod, pi *PodInfo, node *NodeInfo) *Status {
+	return h.fwk.RunPreFilterExtensionRemovePod(ctx, state, pod, pi, node)
+}
+
+// RunPreFilterExtensionAddPod lets PostFilter plugins add a pod back to a what-if state.
+func (h *handle) RunPreFilterExtensionAddPod(ctx context.Context, state *CycleState, pod *api.Pod, pi *PodInfo, node *NodeInfo) *Status {
+	return h.fwk.RunPreFilterExtensionAddPod(ctx, state, pod, pi, node)
+}
 
 // NewFramework builds every plugin a resolved profile names (one instance
 // per name, shared across extension points) and checks each implements the
@@ -45,7 +71,8 @@ func NewFramework(p Profile, r Registry, lister NodeInfoLister, binder Binder) (
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	f := &Framework{profile: p, handle: handle{lister: lister, binder: binder}}
+	f := &Framework{profile: p, handle: &handle{lister: lister, binder: binder}}
+	f.handle.fwk = f
 	instances := map[string]Plugin{}
 	for _, pt := range p.Plugins.points() {
 		for _, ref := range pt.set.Enabled {
@@ -145,3 +172,11 @@ func (f *Framework) QueueSortLess() func(a, b *QueuedPodInfo) bool { return f.qu
 
 // HasScorePlugins reports whether scoring is worth running.
 func (f *Framework) HasScorePlugins() bool { return len(f.score) > 0 }
+
+// SetNominator shares the scheduler's nominated pods with this framework,
+// so Filter counts them as occupying their nominated nodes.
+func (f *Framework) SetNominator(n *Nominator) { f.nominator = n }
+
+// SetRand shares the scheduler's seeded rand with plugins that break ties
+// (preemption); it is used only from the scheduling cycle.
+func (f *Framework) SetRand(r *rand.Rand) { f.rng = r }

@@ -35,6 +35,9 @@ func NewInTreeRegistry() framework.Registry {
 		TaintTolerationName:    noArgs(func(framework.Handle) framework.Plugin { return &TaintToleration{} }),
 		NodePortsName:          noArgs(func(framework.Handle) framework.Plugin { return &NodePorts{} }),
 		DefaultBinderName:      NewDefaultBinder,
+		InterPodAffinityName:   NewInterPodAffinity,
+		PodTopologySpreadName:  NewPodTopologySpread,
+		DefaultPreemptionName:  NewDefaultPreemption,
 	}
 }
 
@@ -60,13 +63,17 @@ func DefaultPlugins() framework.Plugins {
 	}
 	return framework.Plugins{
 		QueueSort: refs(PrioritySortName),
-		PreFilter: refs(NodeAffinityName, NodePortsName, NodeResourcesFitName),
+		PreFilter: refs(NodeAffinityName, NodePortsName, NodeResourcesFitName, PodTopologySpreadName,
+			InterPodAffinityName),
 		Filter: refs(NodeUnschedulableName, NodeNameName, TaintTolerationName, NodeAffinityName,
-			NodePortsName, NodeResourcesFitName),
-		PreScore: refs(TaintTolerationName, NodeAffinityName, NodeResourcesFitName, BalancedAllocationName),
+			NodePortsName, NodeResourcesFitName, PodTopologySpreadName, InterPodAffinityName),
+		PostFilter: refs(DefaultPreemptionName),
+		PreScore: refs(TaintTolerationName, NodeAffinityName, PodTopologySpreadName, InterPodAffinityName,
+			NodeResourcesFitName, BalancedAllocationName),
 		Score: framework.PluginSet{Enabled: []framework.PluginRef{
 			{Name: TaintTolerationName, Weight: 3}, {Name: NodeAffinityName, Weight: 2},
-			{Name: NodeResourcesFitName, Weight: 1}, {Name: BalancedAllocationName, Weight: 1}}},
+			{Name: NodeResourcesFitName, Weight: 1}, {Name: BalancedAllocationName, Weight: 1},
+			{Name: PodTopologySpreadName, Weight: 2}, {Name: InterPodAffinityName, Weight: 2}}},
 		Bind: refs(DefaultBinderName),
 	}
 }

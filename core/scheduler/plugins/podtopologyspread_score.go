@@ -1,0 +1,139 @@
+package plugins
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/scheduler/framework"
+)
+
+const spreadScoreKey framework.StateKey = "PreScore" + PodTopologySpreadName
+
+// spreadScoreState holds the soft constraints, the matching pods per
+// domain present among the feasible nodes, each constraint's normalising
+// weight, and the feasible nodes ignored for lacking a topology key.
+type spreadScoreState struct {
+	constraints []spreadConstraint
+	counts      []map[string]int64
+	weights     []float64
+	ignored     map[string]bool
+}
+
+// Clone shares the state: it is never modified after PreScore.
+func (s *spreadScoreState) Clone() framework.StateData { return s }
+
+// PreScore resolves the soft constraints (or the defaults), finds the
+// domains of the feasible nodes, and counts matching pods there over all
+// eligible nodes; per-node hostname counts are left to Score.
+func (pl *PodTopologySpread) PreScore(_ context.Context, state *framework.CycleState, pod *api.Pod, feasible []*framework.NodeInfo) *framework.Status {
+	cs, defaulted, err := pl.constraints(pod, api.ScheduleAnyway)
+	if err != nil {
+		return framework.AsStatus(fmt.Errorf("%s prescore: %w", PodTopologySpreadName, err))
+	}
+	if len(cs) == 0 {
+		return framework.NewStatus(framework.Skip)
+	}
+	requireAll := !defaulted || !pl.systemDef
+	s := &spreadScoreState{constraints: cs, counts: make([]map[string]int64, len(cs)),
+		weights: make([]float64, len(cs)), ignored: map[string]bool{}}
+	for i := range cs {
+		s.counts[i] = map[string]int64{}
+	}
+	for _, n := range feasible {
+		if requireAll && !hasAllKeys(n.Node(), cs) {
+			s.ignored[n.Name()] = true
+			continue
+		}
+		for i := range cs {
+			if v, ok := n.Node().Labels[cs[i].key]; ok && cs[i].key != hostnameLabel {
+				s.counts[i][v] += 0
+			}
+		}
+	}
+	for i := range cs {
+		size := len(s.counts[i])
+		if cs[i].key == hostnameLabel {
+			size = len(feasible) - len(s.ignored)
+		}
+		s.weights[i] = math.Log(float64(size + 2))
+	}
+	pl.countDomains(s, pod, requireAll)
+	state.Write(spreadScoreKey, s)
+	return nil
+}
+
+// countDomains adds every eligible node's matching pods to the domains found among the feasible nodes.
+func (pl *PodTopologySpread) countDomains(s *spreadScoreState, pod *api.Pod, requireAll bool) {
+	for _, n := range listNodes(pl.handle) {
+		if n.Node() == nil || (requireAll && !hasAllKeys(n.Node(), s.constraints)) {
+			continue
+		}
+		for i := range s.constraints {
+			c := &s.constraints[i]
+			v, ok := n.Node().Labels[c.key]
+			if !ok || c.key == hostnameLabel {
+				continue
+			}
+			if _, present := s.counts[i][v]; !present || !c.nodeCounts(pod, n.Node()) {
+				continue
+			}
+			s.counts[i][v] += c.countOn(pod, n)
+		}
+	}
+}
+
+// Score is, summed over constraints, the domain's matching pods times the
+// constraint's weight plus maxSkew-1: lower is better (NormalizeScore reverses).
+func (pl *PodTopologySpread) Score(_ context.Context, state *framework.CycleState, pod *api.Pod, n *framework.NodeInfo) (int64, *framework.Status) {
+	s, err := readState[*spreadScoreState](state, spreadScoreKey)
+	if err != nil {
+		return 0, framework.AsStatus(fmt.Errorf("%s score: %w", PodTopologySpreadName, err))
+	}
+	if s.ignored[n.Name()] {
+		return 0, nil
+	}
+	var score float64
+	for i := range s.constraints {
+		c := &s.constraints[i]
+		v, ok := n.Node().Labels[c.key]
+		if !ok {
+			continue
+		}
+		cnt := s.counts[i][v]
+		if c.key == hostnameLabel {
+			cnt = c.countOn(pod, n)
+		}
+		score += float64(cnt)*s.weights[i] + float64(c.maxSkew-1)
+	}
+	return int64(math.Round(score)), nil
+}
+
+// ScoreExtensions returns the reversing normaliser.
+func (pl *PodTopologySpread) ScoreExtensions() framework.ScoreExtensions { return pl }
+
+// NormalizeScore maps the fewest matching pods to the highest score; ignored nodes get 0.
+func (pl *PodTopologySpread) NormalizeScore(_ context.Context, state *framework.CycleState, _ *api.Pod, scores []framework.NodeScore) *framework.Status {
+	s, err := readState[*spreadScoreState](state, spreadScoreKey)
+	if err != nil {
+		return framework.AsStatus(fmt.Errorf("%s normalize: %w", PodTopologySpreadName, err))
+	}
+	lo, hi := int64(math.MaxInt64), int64(0)
+	for _, sc := range scores {
+		if !s.ignored[sc.Name] {
+			lo, hi = min(lo, sc.Score), max(hi, sc.Score)
+		}
+	}
+	for i := range scores {
+		switch {
+		case s.ignored[scores[i].Name]:
+			scores[i].Score = 0
+		case hi == 0:
+			scores[i].Score = framework.MaxNodeScore
+		default:
+			scores[i].Score = framework.MaxNodeScore * (hi + lo - scores[i].Score) / hi
+		}
+	}
+	return nil
+}
