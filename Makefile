@@ -30,6 +30,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseFieldSelector$$' -fuzztime $(FUZZTIME) ./core/api/fields/
 	$(GO) test -run '^$$' -fuzz '^FuzzEscapeValue$$' -fuzztime $(FUZZTIME) ./core/api/fields/
 	$(GO) test -run '^$$' -fuzz '^FuzzCreateBody$$' -fuzztime $(FUZZTIME) ./core/apiserver/
+	$(GO) test -run '^$$' -fuzz '^FuzzStrategicMergePatch$$' -fuzztime $(FUZZTIME) ./core/apiserver/
+	$(GO) test -run '^$$' -fuzz '^FuzzServerSideApply$$' -fuzztime $(FUZZTIME) ./core/apiserver/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./core/...

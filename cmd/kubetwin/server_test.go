@@ -105,14 +105,21 @@ func TestServerWithKubectl(t *testing.T) {
 	dir := t.TempDir()
 	s := startTestServer(t, dir)
 	kc := s.Kubeconfig
-	runKubectl(t, kc, e2eManifest, []string{"create", "--validate=false", "-f", "-"},
+	runKubectl(t, kc, e2eManifest, []string{"create", "-f", "-"},
 		"namespace/demo created", "deployment.apps/web created", "service/web created", "pod/p1 created")
 	runKubectl(t, kc, "", []string{"get", "pods", "-n", "demo", "-o", "wide"}, "NOMINATED NODE", "p1", "Pending")
 	runKubectl(t, kc, "", []string{"get", "deploy,svc", "-n", "demo"},
 		"deployment.apps/web", "0/2", "service/web", "ClusterIP", "80/TCP")
 	runKubectl(t, kc, "", []string{"label", "pod", "p1", "-n", "demo", "tier=front"}, "pod/p1 labeled")
 	runKubectl(t, kc, "", []string{"annotate", "deploy", "web", "-n", "demo", "owner=team-a"}, "deployment.apps/web annotated")
-	// deployments/scale is not served yet, so `kubectl scale` is not exercised.
+	runKubectl(t, kc, "", []string{"scale", "deployment", "web", "-n", "demo", "--replicas", "3"}, "deployment.apps/web scaled")
+	runKubectl(t, kc, "", []string{"get", "deploy", "web", "-n", "demo", "-o", "jsonpath={.spec.replicas}"}, "3")
+	runKubectl(t, kc, "", []string{"patch", "deploy", "web", "-n", "demo", "-p",
+		`{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.29"}]}}}}`}, "deployment.apps/web patched")
+	runKubectl(t, kc, "", []string{"get", "deploy", "web", "-n", "demo", "-o", "json"}, `"image": "nginx:1.29"`, `"replicas": 3`)
+	runKubectl(t, kc, "", []string{"describe", "pod", "p1", "-n", "demo"}, "Name:", "p1", "Image:", "busybox")
+	checkApply(t, kc, "api", nil, "created", "unchanged", "configured")
+	checkApply(t, kc, "ssa", []string{"--server-side"}, "serverside-applied", "serverside-applied", "serverside-applied")
 	runKubectl(t, kc, "", []string{"delete", "pod", "gone", "-n", "demo"}, `pod "gone" deleted`)
 	runKubectl(t, kc, "", []string{"api-resources"}, "deployments", "apps/v1", "pods", "po")
 	runKubectl(t, kc, "", []string{"get", "ns"}, "default", "kube-system", "kube-public", "kube-node-lease", "demo")
@@ -126,6 +133,43 @@ func TestServerWithKubectl(t *testing.T) {
 	runKubectl(t, kc, "", []string{"get", "ns", "demo"}, "Active")
 	if out := runKubectl(t, kc, "", []string{"get", "pods", "-n", "demo", "-o", "name"}); strings.Contains(out, "gone") {
 		t.Errorf("a deleted pod came back after restart:\n%s", out)
+	}
+}
+
+// applyManifest is a deployment applied three times: twice as is, then
+// with a new image and without env var B.
+const applyManifest = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: NAME, namespace: demo}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: NAME}}
+  template:
+    metadata: {labels: {app: NAME}}
+    spec:
+      containers:
+      - name: app
+        image: "app:1"
+        env: [{name: A, value: "1"}, {name: B, value: "2"}]
+      - name: sidecar
+        image: "side:1"
+`
+
+// checkApply runs kubectl apply (with flags: client-side apply computes a
+// strategic merge patch from the served OpenAPI schema; --server-side
+// sends the manifest) on a deployment named name, and checks the result
+// and the words kubectl prints for each of the three applies.
+func checkApply(t *testing.T, kc, name string, flags []string, said ...string) {
+	t.Helper()
+	manifest := strings.ReplaceAll(applyManifest, "NAME", name)
+	args := append(append([]string{"apply"}, flags...), "-f", "-")
+	runKubectl(t, kc, manifest, args, "deployment.apps/"+name+" "+said[0])
+	runKubectl(t, kc, manifest, args, "deployment.apps/"+name+" "+said[1])
+	changed := strings.NewReplacer(`"app:1"`, `"app:2"`, `, {name: B, value: "2"}`, "").Replace(manifest)
+	runKubectl(t, kc, changed, args, "deployment.apps/"+name+" "+said[2])
+	out := runKubectl(t, kc, "", []string{"get", "deploy", name, "-n", "demo", "-o", "yaml"}, "image: app:2", "image: side:1")
+	if strings.Contains(out, "name: B") || !strings.Contains(out, "name: A") {
+		t.Errorf("env after apply should hold A and not B:\n%s", out)
 	}
 }
 

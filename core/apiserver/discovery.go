@@ -38,6 +38,8 @@ type (
 		SingularName string   `json:"singularName"`
 		Namespaced   bool     `json:"namespaced"`
 		Kind         string   `json:"kind"`
+		Group        string   `json:"group,omitempty"`
+		Version      string   `json:"version,omitempty"`
 		Verbs        []string `json:"verbs"`
 		ShortNames   []string `json:"shortNames,omitempty"`
 	}
@@ -97,12 +99,27 @@ func (s *Server) serveResourceList(w http.ResponseWriter, r *http.Request, gv st
 			doc.Resources = append(doc.Resources, apiResourceDoc{Name: k.Resource + "/status",
 				Namespaced: k.Namespaced, Kind: k.Kind, Verbs: statusVerbs})
 		}
+		doc.Resources = append(doc.Resources, subresourceDocs(k)...)
 	}
 	if doc.Resources == nil {
 		writeError(w, notFoundPath())
 		return
 	}
 	writeJSON(w, http.StatusOK, doc)
+}
+
+// subresourceDocs lists k's scale and binding subresources.
+func subresourceDocs(k *api.Kind) []apiResourceDoc {
+	var out []apiResourceDoc
+	if registry.HasScale(k) {
+		out = append(out, apiResourceDoc{Name: k.Resource + "/scale", Namespaced: k.Namespaced,
+			Kind: "Scale", Group: "autoscaling", Version: "v1", Verbs: statusVerbs})
+	}
+	if hasSubresource(k, registry.SubresourceBinding) {
+		out = append(out, apiResourceDoc{Name: k.Resource + "/binding", Namespaced: k.Namespaced,
+			Kind: "Binding", Verbs: []string{"create"}})
+	}
+	return out
 }
 
 // versionDoc is the /version document, as Kubernetes' version.Info.

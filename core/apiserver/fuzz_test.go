@@ -47,3 +47,55 @@ func FuzzCreateBody(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStrategicMergePatch sends arbitrary strategic merge patches to a
+// deployment: the server must never panic or answer 5xx.
+func FuzzStrategicMergePatch(f *testing.F) {
+	for _, seed := range []string{
+		`{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"new"}]}}}}`,
+		`{"spec":{"template":{"spec":{"containers":[{"name":"c","env":[{"name":"A","$patch":"delete"}]}]}}}}`,
+		`{"spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"d"},{"name":"c"}],"containers":[{"name":"d","image":"i"}]}}}}`,
+		`{"metadata":{"labels":{"$patch":"replace","x":"y"},"$deleteFromPrimitiveList/finalizers":["a"]}}`,
+		`{"spec":{"strategy":{"$retainKeys":["type"],"type":"Recreate"}}}`,
+		`{"spec":{"template":{"spec":{"containers":[{"$patch":"replace"}]}}}}`,
+		`{"spec":{"replicas":null}}`,
+		`{"$patch":"delete"}`,
+		`{"spec":{"template":{"spec":{"containers":[[]]}}}}`,
+		`null`, `[]`, `{`, "",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		e := newEnv(t)
+		e.mustDo("POST", "/apis/apps/v1/namespaces/default/deployments", deploymentJSON("d"), 201)
+		rec := e.do("PATCH", "/apis/apps/v1/namespaces/default/deployments/d", string(body),
+			"application/strategic-merge-patch+json")
+		if rec.Code >= 500 {
+			t.Fatalf("code %d for %q: %s", rec.Code, body, rec.Body.String())
+		}
+	})
+}
+
+// FuzzServerSideApply applies arbitrary configurations twice to a
+// deployment: the server must never panic or answer 5xx.
+func FuzzServerSideApply(f *testing.F) {
+	for _, seed := range []string{
+		deploymentJSON("d"),
+		`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"replicas":3}}`,
+		`{"metadata":{"name":"d","finalizers":["a"]},"spec":{"template":{"spec":{"containers":[{"name":"x"}]}}}}`,
+		`{"metadata":{"name":"d","managedFields":[{"manager":"m","operation":"Apply","fieldsV1":{"f:spec":1}}]}}`,
+		`null`, `[]`, "",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		e := newEnv(t)
+		e.mustDo("POST", "/apis/apps/v1/namespaces/default/deployments", deploymentJSON("d"), 201)
+		for range 2 {
+			rec := e.applyDo("/apis/apps/v1/namespaces/default/deployments/d", string(body), "m")
+			if rec.Code >= 500 {
+				t.Fatalf("code %d for %q: %s", rec.Code, body, rec.Body.String())
+			}
+		}
+	})
+}

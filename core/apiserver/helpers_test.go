@@ -109,3 +109,20 @@ func mustStatusCode(t *testing.T, rec *httptest.ResponseRecorder, code int, reas
 }
 
 var _ http.Handler = (*apiserver.Server)(nil)
+
+// deploymentJSON is a deployment with one container c and env A and B.
+func deploymentJSON(name string) string {
+	return `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"` + name + `"},"spec":{"replicas":2,` +
+		`"selector":{"matchLabels":{"app":"` + name + `"}},"template":{"metadata":{"labels":{"app":"` + name + `"}},` +
+		`"spec":{"containers":[{"name":"c","image":"i:1","env":[{"name":"A","value":"1"},{"name":"B","value":"2"}]}]}}}}`
+}
+
+// encodeJSON renders v as JSON for substring checks.
+func encodeJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

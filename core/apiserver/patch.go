@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"reflect"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 
@@ -11,9 +12,7 @@ import (
 	"github.com/kubetwin/kubetwin/core/registry"
 )
 
-// The patch types served. A strategic merge patch is applied as a JSON
-// merge patch for now: the two agree except on lists of objects, which a
-// merge patch replaces whole instead of merging by key.
+// The patch types served.
 const (
 	mergePatchType     = "application/merge-patch+json"
 	jsonPatchType      = "application/json-patch+json"
@@ -28,12 +27,16 @@ const maxPatchRetries = 5
 // the stored object's JSON and the result stored as an update. A patch
 // that sets no resourceVersion is retried against fresh state on conflict.
 func (s *Server) patch(w http.ResponseWriter, r *http.Request, t target) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == applyPatchType {
+		s.serverSideApply(w, r, t)
+		return
+	}
 	dry, err := isDryRun(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	apply, err := patcherFor(r.Header.Get("Content-Type"))
+	apply, err := patcherFor(r.Header.Get("Content-Type"), reflect.TypeOf(t.kind.New()))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -90,17 +93,20 @@ func (s *Server) patchOnce(r *http.Request, t target, apply patcher, body []byte
 // patcher applies a patch document to an object's JSON.
 type patcher func(doc, patch []byte) ([]byte, error)
 
-// patcherFor picks the patcher for a Content-Type, or 415.
-func patcherFor(contentType string) (patcher, error) {
+// patcherFor picks the patcher for a Content-Type and the patched
+// object's Go type (whose fields a strategic merge patch follows), or 415.
+func patcherFor(contentType string, goType reflect.Type) (patcher, error) {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	switch mt {
-	case mergePatchType, strategicPatchType:
+	case mergePatchType:
 		return jsonpatch.MergePatch, nil
+	case strategicPatchType:
+		return strategicPatcher(goType), nil
 	case jsonPatchType:
 		return applyJSONPatch, nil
 	}
 	st := registry.NewBadRequest(fmt.Sprintf("the body of the request was in an unknown format - "+
-		"accepted media types include: %s, %s, %s", jsonPatchType, mergePatchType, strategicPatchType))
+		"accepted media types include: %s, %s, %s, %s", jsonPatchType, mergePatchType, strategicPatchType, applyPatchType))
 	st.Status.Code, st.Status.Reason = http.StatusUnsupportedMediaType, api.StatusReasonUnsupportedMediaType
 	return nil, st
 }

@@ -83,10 +83,23 @@ func resolveKind(t target, group, version, resource string) (target, error) {
 		return target{}, notFoundPath()
 	case k.Namespaced && t.name != "" && t.namespace == "":
 		return target{}, notFoundPath()
-	case t.sub != "" && (t.sub != registry.SubresourceStatus || !registry.HasStatus(k)):
+	case t.sub != "" && !hasSubresource(k, t.sub):
 		return target{}, notFoundPath()
 	}
 	return t, nil
+}
+
+// hasSubresource reports whether objects of k serve subresource sub.
+func hasSubresource(k *api.Kind, sub string) bool {
+	switch sub {
+	case registry.SubresourceStatus:
+		return registry.HasStatus(k)
+	case registry.SubresourceScale:
+		return registry.HasScale(k)
+	case registry.SubresourceBinding:
+		return k.Group == "" && k.Kind == "Pod"
+	}
+	return false
 }
 
 // discoveryGroupVersion recognises /api/v1 and /apis/{group}/{version}.

@@ -8,6 +8,9 @@
 // which kubectl accepts; clients asking for a meta.k8s.io Table (kubectl
 // get) get one, with the columns kubectl users know. Discovery is served in the plain
 // (non-aggregated) form, which client-go reads whatever it asked for.
+// OpenAPI v3 documents, generated from the Go types, let kubectl validate
+// on the server and compute strategic merge patches for apply; OpenAPI v2
+// is not served, and kubectl 1.32 does without it.
 package apiserver
 
 import (
@@ -102,6 +105,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, path string) {
 		writeJSON(w, http.StatusOK, apiGroupList())
 		return
 	}
+	if path == "openapi" || strings.HasPrefix(path, "openapi/") {
+		s.serveOpenAPI(w, r, path)
+		return
+	}
 	segs := strings.Split(path, "/")
 	if gv, ok := discoveryGroupVersion(segs); ok {
 		s.serveResourceList(w, r, gv)
@@ -120,6 +127,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, path string) {
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, t target) {
 	if err := s.authorize(r.Context(), attributesOf(r, t)); err != nil {
 		writeError(w, err)
+		return
+	}
+	if t.sub == registry.SubresourceScale || t.sub == registry.SubresourceBinding {
+		s.serveSubresource(w, r, t)
 		return
 	}
 	switch {
