@@ -1,0 +1,137 @@
+package nodelifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/controllers"
+	"github.com/kubetwin/kubetwin/core/registry"
+	"github.com/kubetwin/kubetwin/core/store"
+)
+
+// podsByNode indexes the cached live pods by node, once per pass, so a
+// monitor pass costs one walk over the pods rather than one per node.
+type podsByNode func(node string) []*api.Pod
+
+// indexPods walks the pod cache once and returns the index.
+func (c *Controller) indexPods() podsByNode {
+	idx := map[string][]*api.Pod{}
+	for _, o := range c.podCache.List("", nil) {
+		if p := o.(*api.Pod); p.Spec.NodeName != "" && p.DeletionTimestamp == nil {
+			idx[p.Spec.NodeName] = append(idx[p.Spec.NodeName], p)
+		}
+	}
+	return func(node string) []*api.Pod { return idx[node] }
+}
+
+// evictPods deletes the node's pods that its NoExecute taints no longer
+// allow and returns how long until the next toleration runs out (0: none).
+func (c *Controller) evictPods(ctx context.Context, n *api.Node, now time.Time, pods podsByNode) (time.Duration, error) {
+	taints := noExecuteTaints(n)
+	if len(taints) == 0 {
+		return 0, nil
+	}
+	var wait time.Duration
+	var errs []error
+	for _, p := range pods(n.Name) {
+		deadline, ok := evictionDeadline(p, taints, n.CreationTimestamp.Time)
+		if !ok {
+			continue
+		}
+		if d := deadline.Sub(now); d > 0 {
+			if wait == 0 || d < wait {
+				wait = d
+			}
+			continue
+		}
+		errs = append(errs, c.deletePod(ctx, p))
+	}
+	return wait, errors.Join(errs...)
+}
+
+// deletePod deletes p, guarded by its UID; a pod already gone is no error.
+func (c *Controller) deletePod(ctx context.Context, p *api.Pod) error {
+	opts := registry.DeleteOptions{DeleteOptions: store.DeleteOptions{UID: p.UID}}
+	_, _, err := c.client.Delete(ctx, controllers.PodKind, p.Namespace, p.Name, opts)
+	if err != nil && !registry.IsNotFound(err) {
+		return fmt.Errorf("evict pod %s: %w", p.Key(), err)
+	}
+	return nil
+}
+
+// noExecuteTaints are the node's NoExecute taints.
+func noExecuteTaints(n *api.Node) []api.Taint {
+	var out []api.Taint
+	for _, t := range n.Spec.Taints {
+		if t.Effect == api.TaintEffectNoExecute {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// evictionDeadline is when the pod must go: at once for a taint it doesn't
+// tolerate, else the earliest time a matching toleration's seconds run out
+// counted from its taint's timeAdded (the node's creation when unset); ok
+// is false when every taint is tolerated for ever.
+func evictionDeadline(p *api.Pod, taints []api.Taint, fallback time.Time) (deadline time.Time, ok bool) {
+	for _, t := range taints {
+		secs, tolerated := minTolerationSeconds(p.Spec.Tolerations, t)
+		if !tolerated {
+			return time.Time{}, true
+		}
+		if secs == nil {
+			continue
+		}
+		added := fallback
+		if t.TimeAdded != nil {
+			added = t.TimeAdded.Time
+		}
+		d := added.Add(time.Duration(*secs) * time.Second)
+		if !ok || d.Before(deadline) {
+			deadline, ok = d, true
+		}
+	}
+	return deadline, ok
+}
+
+// minTolerationSeconds reports whether any toleration matches the taint
+// and the smallest tolerationSeconds among those that match (nil: for ever),
+// as Kubernetes' getMinTolerationTime.
+func minTolerationSeconds(ts []api.Toleration, taint api.Taint) (*int64, bool) {
+	var secs *int64
+	tolerated := false
+	for _, tol := range ts {
+		if !tolerates(tol, taint) {
+			continue
+		}
+		tolerated = true
+		if s := tol.TolerationSeconds; s != nil {
+			v := max(*s, 0)
+			if secs == nil || v < *secs {
+				secs = &v
+			}
+		}
+	}
+	return secs, tolerated
+}
+
+// tolerates reports whether one toleration matches a taint.
+func tolerates(tol api.Toleration, taint api.Taint) bool {
+	if tol.Effect != "" && tol.Effect != taint.Effect {
+		return false
+	}
+	if tol.Key != "" && tol.Key != taint.Key {
+		return false
+	}
+	switch tol.Operator {
+	case api.TolerationOpExists:
+		return true
+	case "", api.TolerationOpEqual:
+		return tol.Key != "" && tol.Value == taint.Value
+	}
+	return false
+}
