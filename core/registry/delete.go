@@ -13,6 +13,11 @@ import (
 // grace period keep it. It returns the object's last state and whether it
 // is gone.
 //
+// PropagationPolicy Orphan or Foreground adds the "orphan" or
+// "foregroundDeletion" finalizer in the same write that marks the object,
+// so it stays until the garbage collector has dealt with its dependents; a
+// second Delete with the other policy switches it.
+//
 // A Namespace whose spec.finalizers is non-empty is not removed: it is
 // marked Terminating (status.phase, deletionTimestamp), and the registry
 // mirrors its "kubernetes" spec finalizer into metadata.finalizers so the
@@ -28,19 +33,42 @@ func (r *Registry) Delete(ctx context.Context, kind *api.Kind, namespace, name s
 		return nil, false, NewBadRequest(fmt.Sprintf("propagationPolicy %q is not supported: "+
 			"must be one of Orphan, Background, Foreground", opts.PropagationPolicy))
 	}
+	sopts := storeDeleteOptions(kind, opts)
 	if opts.DryRun {
-		return r.planDelete(ctx, kind, namespace, name, opts.DeleteOptions)
+		return r.planDelete(ctx, kind, namespace, name, sopts)
 	}
 	if kind == nsKind {
-		if err := r.markNamespaceTerminating(ctx, name, opts.DeleteOptions); err != nil {
+		if err := r.markNamespaceTerminating(ctx, name, sopts); err != nil {
 			return nil, false, err
 		}
 	}
-	obj, gone, err := r.store.Delete(ctx, kind, namespace, name, opts.DeleteOptions)
+	obj, gone, err := r.store.Delete(ctx, kind, namespace, name, sopts)
 	if err != nil {
 		return nil, false, FromStoreError(kind, name, err)
 	}
 	return obj, gone, nil
+}
+
+// storeDeleteOptions turns a request's options into the store's, adding
+// the finalizer that records its propagation policy so the owner stays
+// until the garbage collector has orphaned or deleted its dependents.
+// Namespaces are exempt: the namespace controller empties them itself.
+func storeDeleteOptions(kind *api.Kind, opts DeleteOptions) store.DeleteOptions {
+	sopts := opts.DeleteOptions
+	if kind == nsKind {
+		return sopts
+	}
+	var f string
+	switch opts.PropagationPolicy {
+	case PropagationOrphan:
+		f = store.FinalizerOrphan
+	case PropagationForeground:
+		f = store.FinalizerForeground
+	default:
+		return sopts
+	}
+	sopts.Finalizers = append(slices.Clip(sopts.Finalizers), f)
+	return sopts
 }
 
 // planDelete says what Delete would do without doing it, for dry runs.

@@ -49,8 +49,10 @@ type UpdateOptions struct {
 type DeleteOptions struct {
 	store.DeleteOptions
 	DryRun bool
-	// PropagationPolicy is accepted and checked but not yet acted on: the
-	// garbage collector that honours it is a later issue.
+	// PropagationPolicy says what becomes of the object's dependents:
+	// Orphan and Foreground mark it with the finalizer the garbage
+	// collector acts on; Background (or "") leaves them to the collector
+	// once the object is gone.
 	PropagationPolicy string
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -322,5 +323,76 @@ func TestServiceCIDRConfigurable(t *testing.T) {
 	_, err := r.Create(context.Background(), svcKind, "default", fixtures.MakeService("f", 80, 80), registry.CreateOptions{})
 	if reason(err) != api.StatusReasonInternalError {
 		t.Fatalf("full range: %v", err)
+	}
+}
+
+func TestDeletePropagationPolicy(t *testing.T) {
+	for _, c := range []struct {
+		policy string
+		want   []string // nil: the pod is gone
+	}{
+		{"", nil},
+		{registry.PropagationBackground, nil},
+		{registry.PropagationOrphan, []string{store.FinalizerOrphan}},
+		{registry.PropagationForeground, []string{store.FinalizerForeground}},
+	} {
+		t.Run("policy "+c.policy, func(t *testing.T) {
+			r := newRegistry(t)
+			ctx := context.Background()
+			mustCreate(t, r, podKind, "default", fixtures.MakePod().Name("a").Obj())
+			opts := registry.DeleteOptions{PropagationPolicy: c.policy}
+			opts.DryRun = true
+			dry, dryGone, err := r.Delete(ctx, podKind, "default", "a", opts)
+			if err != nil {
+				t.Fatalf("dry-run delete: %v", err)
+			}
+			opts.DryRun = false
+			obj, gone, err := r.Delete(ctx, podKind, "default", "a", opts)
+			if err != nil {
+				t.Fatalf("delete: %v", err)
+			}
+			if gone != (c.want == nil) || dryGone != gone {
+				t.Fatalf("gone %v (dry run %v), want %v", gone, dryGone, c.want == nil)
+			}
+			if gone {
+				return
+			}
+			for what, o := range map[string]api.Object{"dry run": dry, "delete": obj} {
+				if m := o.GetObjectMeta(); m.DeletionTimestamp == nil || !slices.Equal(m.Finalizers, c.want) {
+					t.Fatalf("%s: deletionTimestamp %v finalizers %v, want marked with %v", what, m.DeletionTimestamp, m.Finalizers, c.want)
+				}
+			}
+		})
+	}
+}
+
+func TestDeletePolicySwitches(t *testing.T) {
+	r := newRegistry(t)
+	ctx := context.Background()
+	mustCreate(t, r, podKind, "default", fixtures.MakePod().Name("a").Obj())
+	for _, c := range []struct{ policy, want string }{
+		{registry.PropagationOrphan, store.FinalizerOrphan},
+		{registry.PropagationForeground, store.FinalizerForeground},
+		{registry.PropagationBackground, store.FinalizerForeground}, // background adds nothing
+	} {
+		obj, gone, err := r.Delete(ctx, podKind, "default", "a", registry.DeleteOptions{PropagationPolicy: c.policy})
+		if err != nil {
+			t.Fatalf("delete %s: %v", c.policy, err)
+		}
+		if f := obj.GetObjectMeta().Finalizers; gone || !slices.Equal(f, []string{c.want}) {
+			t.Fatalf("delete %s: gone %v finalizers %v, want [%s]", c.policy, gone, f, c.want)
+		}
+	}
+}
+
+func TestNamespaceDeleteIgnoresPropagationPolicy(t *testing.T) {
+	r := newRegistry(t)
+	mustCreate(t, r, nsKind, "", fixtures.MakeNamespace("team"))
+	obj, _, err := r.Delete(context.Background(), nsKind, "", "team", registry.DeleteOptions{PropagationPolicy: registry.PropagationOrphan})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := obj.GetObjectMeta().Finalizers; slices.Contains(f, store.FinalizerOrphan) {
+		t.Fatalf("namespace finalizers %v: the orphan policy was applied", f)
 	}
 }

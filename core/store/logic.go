@@ -170,28 +170,29 @@ func copyPtr[T any](p *T) *T {
 
 // PlanDelete decides what a Delete of the stored object cur does, so both
 // stores apply preconditions, finalizers and grace periods alike:
-//   - remove: the object goes now (no finalizers, no grace); next is nil.
+//   - remove: the object goes now (no finalizers, none added, no grace);
+//     next is nil.
 //   - otherwise next is a new copy marked with deletionTimestamp (now+grace,
-//     or the earlier existing one) and deletionGracePeriodSeconds (the
-//     smaller), to be written at a new revision;
+//     or the earlier existing one), deletionGracePeriodSeconds (the
+//     smaller) and the stored finalizers merged with opts.Finalizers, to be
+//     written at a new revision;
 //   - or, when the object is already marked and this delete changes
 //     nothing, next is cur itself: the store writes nothing (no new
 //     revision) and returns cur.
 func PlanDelete(kind *api.Kind, cur api.Object, opts DeleteOptions, now time.Time) (next api.Object, remove bool, err error) {
 	cm := cur.GetObjectMeta()
-	if opts.UID != "" && opts.UID != cm.UID {
-		return nil, false, keyError(kind, cm.Key(), fmt.Errorf("delete precondition uid %s, stored %s: %w",
-			opts.UID, cm.UID, ErrConflict))
+	if err := checkDeletePreconditions(kind, cm, opts); err != nil {
+		return nil, false, err
 	}
-	if opts.ResourceVersion != "" && opts.ResourceVersion != cm.ResourceVersion {
-		return nil, false, keyError(kind, cm.Key(), fmt.Errorf(
-			"delete precondition resourceVersion %s, stored %s: %w", opts.ResourceVersion, cm.ResourceVersion, ErrConflict))
+	if err := checkDeleteFinalizers(kind, cm, opts.Finalizers); err != nil {
+		return nil, false, err
 	}
+	finalizers := mergeFinalizers(cm.Finalizers, opts.Finalizers)
 	var grace int64
 	if g := opts.GracePeriodSeconds; g != nil && *g > 0 {
 		grace = *g
 	}
-	if len(cm.Finalizers) == 0 && grace == 0 {
+	if len(finalizers) == 0 && grace == 0 {
 		return nil, true, nil
 	}
 	deadline := api.NewTime(now.Add(time.Duration(grace) * time.Second))
@@ -202,14 +203,78 @@ func PlanDelete(kind *api.Kind, cur api.Object, opts DeleteOptions, now time.Tim
 		grace = *cm.DeletionGracePeriodSeconds
 	}
 	if cm.DeletionTimestamp != nil && cm.DeletionTimestamp.Equal(deadline.Time) &&
-		cm.DeletionGracePeriodSeconds != nil && *cm.DeletionGracePeriodSeconds == grace {
+		cm.DeletionGracePeriodSeconds != nil && *cm.DeletionGracePeriodSeconds == grace &&
+		slices.Equal(cm.Finalizers, finalizers) {
 		return cur, false, nil
 	}
 	next = cur.DeepCopyObject()
 	nm := next.GetObjectMeta()
 	nm.DeletionTimestamp = &deadline
 	nm.DeletionGracePeriodSeconds = &grace
+	nm.Finalizers = finalizers
 	return next, false, nil
+}
+
+// checkDeletePreconditions fails with ErrConflict when the delete's uid or
+// resourceVersion precondition does not hold for the stored meta cm.
+func checkDeletePreconditions(kind *api.Kind, cm *api.ObjectMeta, opts DeleteOptions) error {
+	if opts.UID != "" && opts.UID != cm.UID {
+		return keyError(kind, cm.Key(), fmt.Errorf("delete precondition uid %s, stored %s: %w",
+			opts.UID, cm.UID, ErrConflict))
+	}
+	if opts.ResourceVersion != "" && opts.ResourceVersion != cm.ResourceVersion {
+		return keyError(kind, cm.Key(), fmt.Errorf(
+			"delete precondition resourceVersion %s, stored %s: %w", opts.ResourceVersion, cm.ResourceVersion, ErrConflict))
+	}
+	return nil
+}
+
+// checkDeleteFinalizers rejects finalizers a delete may not add: both
+// propagation policies at once (they contradict), or, on an object already
+// marked, any other new finalizer, since an update could not add it either
+// and a delete must not be the back door that keeps the object forever.
+func checkDeleteFinalizers(kind *api.Kind, cm *api.ObjectMeta, add []string) error {
+	if slices.Contains(add, FinalizerOrphan) && slices.Contains(add, FinalizerForeground) {
+		return keyError(kind, cm.Key(), fmt.Errorf("delete may not add both %q and %q: %w",
+			FinalizerOrphan, FinalizerForeground, ErrInvalid))
+	}
+	if cm.DeletionTimestamp == nil {
+		return nil
+	}
+	for _, f := range add {
+		if !isPropagationFinalizer(f) && !slices.Contains(cm.Finalizers, f) {
+			return keyError(kind, cm.Key(), fmt.Errorf(
+				"finalizer %q may not be added to an object being deleted: %w", f, ErrInvalid))
+		}
+	}
+	return nil
+}
+
+// isPropagationFinalizer reports whether f records a propagation policy.
+func isPropagationFinalizer(f string) bool {
+	return f == FinalizerOrphan || f == FinalizerForeground
+}
+
+// mergeFinalizers returns stored followed by those of add it lacks, in a
+// new slice (nil when empty, as an object without finalizers stores them).
+// Adding one propagation finalizer drops the other, so a second delete
+// with another policy switches the policy instead of holding both.
+func mergeFinalizers(stored, add []string) []string {
+	var out []string
+	for _, f := range stored {
+		if isPropagationFinalizer(f) && slices.ContainsFunc(add, func(a string) bool {
+			return isPropagationFinalizer(a) && a != f
+		}) {
+			continue
+		}
+		out = append(out, f)
+	}
+	for _, f := range add {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Matches reports whether obj is in namespace ("" for all; ignored for

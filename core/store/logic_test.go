@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -147,6 +148,8 @@ func TestPlanDelete(t *testing.T) {
 		wantGrace  int64
 		wantTime   time.Time
 		wantErr    error
+		// wantFinalizers are next's finalizers when marked; nil: cur's.
+		wantFinalizers []string
 	}{
 		{what: "plain", cur: stored("5"), wantRemove: true},
 		{what: "uid mismatch", cur: stored("5"), opts: store.DeleteOptions{UID: "x"}, wantErr: store.ErrConflict},
@@ -158,6 +161,18 @@ func TestPlanDelete(t *testing.T) {
 		{what: "already marked", cur: deleting("5", 0, "f"), wantSame: true},
 		{what: "shorter grace", cur: deleting("5", 30), opts: store.DeleteOptions{GracePeriodSeconds: ptr(int64(10))}, wantGrace: 10, wantTime: now},
 		{what: "grace over", cur: deleting("5", 30), wantRemove: true},
+		{what: "orphan", cur: stored("5"), opts: fin(store.FinalizerOrphan), wantTime: later,
+			wantFinalizers: []string{store.FinalizerOrphan}},
+		{what: "foreground kept with another", cur: stored("5", "f"), opts: fin(store.FinalizerForeground), wantTime: later,
+			wantFinalizers: []string{"f", store.FinalizerForeground}},
+		{what: "orphan replaces foreground", cur: deleting("5", 0, store.FinalizerForeground, "f"), opts: fin(store.FinalizerOrphan),
+			wantTime: now, wantFinalizers: []string{"f", store.FinalizerOrphan}},
+		{what: "same policy again", cur: deleting("5", 0, store.FinalizerOrphan), opts: fin(store.FinalizerOrphan), wantSame: true},
+		{what: "policy ends a grace period", cur: deleting("5", 30), opts: fin(store.FinalizerOrphan),
+			wantTime: now, wantFinalizers: []string{store.FinalizerOrphan}},
+		{what: "both policies", cur: stored("5"), opts: fin(store.FinalizerOrphan, store.FinalizerForeground), wantErr: store.ErrInvalid},
+		{what: "other finalizer while deleting", cur: deleting("5", 0, "f"), opts: fin("g"), wantErr: store.ErrInvalid},
+		{what: "stored finalizer while deleting", cur: deleting("5", 0, "f"), opts: fin("f"), wantSame: true},
 	} {
 		next, remove, err := store.PlanDelete(podKind, c.cur, c.opts, later)
 		if !errors.Is(err, c.wantErr) || (err == nil) != (c.wantErr == nil) || remove != c.wantRemove {
@@ -178,9 +193,18 @@ func TestPlanDelete(t *testing.T) {
 			if next == api.Object(c.cur) || !m.DeletionTimestamp.Equal(c.wantTime.Truncate(time.Second)) || *m.DeletionGracePeriodSeconds != c.wantGrace {
 				t.Errorf("%s: marked %v grace %d, want %v grace %d", c.what, m.DeletionTimestamp, *m.DeletionGracePeriodSeconds, c.wantTime, c.wantGrace)
 			}
+			want := c.wantFinalizers
+			if want == nil {
+				want = c.cur.Finalizers
+			}
+			if !slices.Equal(m.Finalizers, want) {
+				t.Errorf("%s: finalizers %v, want %v", c.what, m.Finalizers, want)
+			}
 		}
 	}
 }
+
+func fin(fs ...string) store.DeleteOptions { return store.DeleteOptions{Finalizers: fs} }
 
 func labelled(node string, lbls map[string]string) *api.Pod {
 	p := pod("default", "a")

@@ -132,7 +132,20 @@ type DeleteOptions struct {
 	// deletionTimestamp = now + grace for its owner (a node agent) to finish
 	// it; a later Delete with grace 0 removes it.
 	GracePeriodSeconds *int64
+	// Finalizers are added in the same write that sets deletionTimestamp,
+	// so a propagation policy (FinalizerOrphan, FinalizerForeground) takes
+	// hold before any watcher sees the object marked. Once an object is
+	// marked only these two may still be added, and each replaces the
+	// other: the latest policy wins, as in Kubernetes.
+	Finalizers []string
 }
+
+// The finalizers a Delete sets for the Orphan and Foreground propagation
+// policies; the garbage collector removes them once it has done its part.
+const (
+	FinalizerOrphan     = "orphan"
+	FinalizerForeground = "foregroundDeletion"
+)
 
 // The errors stores return, wrapped with the kind and key they concern.
 var (

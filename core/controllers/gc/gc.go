@@ -16,6 +16,7 @@ import (
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/controllers"
 	"github.com/kubetwin/kubetwin/core/controllers/cache"
+	"github.com/kubetwin/kubetwin/core/store"
 )
 
 // Name is the controller's name in metrics and logs.
@@ -24,8 +25,8 @@ const Name = "garbagecollector"
 // The finalizers the registry sets on a Delete with propagationPolicy
 // Orphan or Foreground, which the collector removes once done.
 const (
-	FinalizerOrphan     = "orphan"
-	FinalizerForeground = "foregroundDeletion"
+	FinalizerOrphan     = store.FinalizerOrphan
+	FinalizerForeground = store.FinalizerForeground
 )
 
 // WaitRequeue is how soon an owner waiting on its dependents' deletion is

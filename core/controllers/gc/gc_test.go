@@ -1,6 +1,7 @@
 package gc_test
 
 import (
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -24,12 +25,10 @@ func setup(t *testing.T) *fixture {
 	return &fixture{Env: e, c: gc.New(e.Reg, e.Caches, controllers.PodKind, controllers.ReplicaSetKind)}
 }
 
-// rs creates a replica set holding the given finalizers (as the registry
-// would set them for an Orphan or Foreground delete) and owning pods.
-func (f *fixture) rs(name string, finalizers []string, pods ...string) *api.ReplicaSet {
+// rs creates a replica set owning the named pods.
+func (f *fixture) rs(name string, pods ...string) *api.ReplicaSet {
 	f.T.Helper()
 	r := fixtures.MakeReplicaSet(name).Replicas(0).Obj()
-	r.Finalizers = finalizers
 	out := f.Create(controllers.ReplicaSetKind, r).(*api.ReplicaSet)
 	for _, p := range pods {
 		f.CreatePod(fixtures.MakePod().Name(p).Node("n1").OwnedBy("ReplicaSet", name, out.UID).Obj())
@@ -37,9 +36,12 @@ func (f *fixture) rs(name string, finalizers []string, pods ...string) *api.Repl
 	return out
 }
 
-func (f *fixture) deleteRS(name string) {
+// deleteRS deletes a replica set with the given propagation policy, so
+// the registry sets the finalizer the collector acts on.
+func (f *fixture) deleteRS(name, policy string) {
 	f.T.Helper()
-	if _, _, err := f.Reg.Delete(f.Ctx, controllers.ReplicaSetKind, "default", name, registry.DeleteOptions{}); err != nil {
+	opts := registry.DeleteOptions{PropagationPolicy: policy}
+	if _, _, err := f.Reg.Delete(f.Ctx, controllers.ReplicaSetKind, "default", name, opts); err != nil {
 		f.T.Fatal(err)
 	}
 }
@@ -54,6 +56,15 @@ func (f *fixture) reconcileAll() {
 				f.Reconcile(f.c, gc.KeyFor(k, "default", o.GetObjectMeta().Name))
 			}
 		}
+	}
+}
+
+// reconcilePods syncs and reconciles every pod once.
+func (f *fixture) reconcilePods() {
+	f.T.Helper()
+	f.Sync()
+	for _, o := range f.List(controllers.PodKind) {
+		f.Reconcile(f.c, gc.KeyFor(controllers.PodKind, "default", o.GetObjectMeta().Name))
 	}
 }
 
@@ -72,8 +83,8 @@ func (f *fixture) rsExists(name string) bool {
 
 func TestOrphanedPodsOfDeletedReplicaSetAreDeleted(t *testing.T) {
 	f := setup(t)
-	web := f.rs("web", nil, "w1", "w2")
-	f.rs("api", nil, "a1")
+	web := f.rs("web", "w1", "w2")
+	f.rs("api", "a1")
 	f.CreatePod(fixtures.MakePod().Name("bare").Obj())
 	f.Sync()
 	var mapRS controllers.MapFunc
@@ -87,7 +98,7 @@ func TestOrphanedPodsOfDeletedReplicaSetAreDeleted(t *testing.T) {
 	if !slices.Equal(keys, want) {
 		t.Fatalf("replica set maps to %v, want its pods %v", keys, want)
 	}
-	f.deleteRS("web")
+	f.deleteRS("web", registry.PropagationBackground)
 	for _, k := range keys {
 		f.Reconcile(f.c, k)
 	}
@@ -99,8 +110,8 @@ func TestOrphanedPodsOfDeletedReplicaSetAreDeleted(t *testing.T) {
 
 func TestOrphanPropagationKeepsPodsWithoutOwnerReferences(t *testing.T) {
 	f := setup(t)
-	f.rs("web", []string{gc.FinalizerOrphan}, "w1", "w2")
-	f.deleteRS("web")
+	f.rs("web", "w1", "w2")
+	f.deleteRS("web", registry.PropagationOrphan)
 	if !f.rsExists("web") {
 		t.Fatal("replica set gone before the collector orphaned its pods")
 	}
@@ -116,9 +127,9 @@ func TestOrphanPropagationKeepsPodsWithoutOwnerReferences(t *testing.T) {
 
 func TestForegroundDeletesDependentsBeforeOwner(t *testing.T) {
 	f := setup(t)
-	f.rs("web", []string{gc.FinalizerForeground}, "w1", "w2")
+	f.rs("web", "w1", "w2")
 	f.CreatePod(fixtures.MakePod().Name("other").Obj())
-	f.deleteRS("web")
+	f.deleteRS("web", registry.PropagationForeground)
 	key := gc.KeyFor(controllers.ReplicaSetKind, "default", "web")
 	if res := f.Reconcile(f.c, key); res.RequeueAfter != gc.WaitRequeue {
 		t.Fatalf("requeue %v while dependents remain, want %v", res.RequeueAfter, gc.WaitRequeue)
@@ -126,6 +137,7 @@ func TestForegroundDeletesDependentsBeforeOwner(t *testing.T) {
 	if !f.rsExists("web") {
 		t.Fatal("owner gone before its blocking dependents")
 	}
+	f.reconcilePods() // they were deleted in the foreground too
 	if got := f.pods(); len(got) != 1 || got["other"] != 0 {
 		t.Fatalf("pods %v, want only the unowned one", got)
 	}
@@ -137,13 +149,13 @@ func TestForegroundDeletesDependentsBeforeOwner(t *testing.T) {
 
 func TestDanglingOwnerReferenceIsDroppedWhileAnotherOwnerLives(t *testing.T) {
 	f := setup(t)
-	web := f.rs("web", nil)
-	api1 := f.rs("api", nil)
+	web := f.rs("web")
+	api1 := f.rs("api")
 	p := fixtures.MakePod().Name("shared").OwnedBy("ReplicaSet", "web", web.UID).Obj()
 	p.OwnerReferences = append(p.OwnerReferences, api.OwnerReference{APIVersion: api.AppsV1, Kind: "ReplicaSet",
 		Name: "api", UID: api1.UID})
 	f.CreatePod(p)
-	f.deleteRS("web")
+	f.deleteRS("web", "")
 	f.reconcileAll()
 	got, err := f.Get(controllers.PodKind, "shared")
 	if err != nil {
@@ -151,5 +163,57 @@ func TestDanglingOwnerReferenceIsDroppedWhileAnotherOwnerLives(t *testing.T) {
 	}
 	if refs := got.GetObjectMeta().OwnerReferences; len(refs) != 1 || refs[0].Name != "api" {
 		t.Fatalf("owner refs %v, want only api", refs)
+	}
+}
+
+// TestDeletePropagationEndToEnd deletes a replica set through the registry
+// with each policy and lets the collector run over everything, as its
+// driver would, checking the order Kubernetes guarantees: in the
+// foreground the owner outlives its pods; when orphaning the pods outlive
+// it, freed of their references.
+func TestDeletePropagationEndToEnd(t *testing.T) {
+	for _, c := range []struct {
+		policy   string
+		wantPods map[string]int // name → owner refs once done
+	}{
+		{registry.PropagationForeground, map[string]int{"other": 0}},
+		{registry.PropagationOrphan, map[string]int{"other": 0, "w1": 0, "w2": 0}},
+	} {
+		t.Run(c.policy, func(t *testing.T) {
+			f := setup(t)
+			f.rs("web", "w1", "w2")
+			f.CreatePod(fixtures.MakePod().Name("other").Obj())
+			f.deleteRS("web", c.policy)
+			if !f.rsExists("web") {
+				t.Fatalf("%s delete removed the replica set before the collector ran", c.policy)
+			}
+			for range 3 {
+				f.Sync()
+				for _, k := range []*api.Kind{controllers.ReplicaSetKind, controllers.PodKind} {
+					for _, o := range f.List(k) {
+						f.Reconcile(f.c, gc.KeyFor(k, "default", o.GetObjectMeta().Name))
+						f.expectOwnerOutlivesPods(c.policy)
+					}
+				}
+			}
+			if f.rsExists("web") {
+				t.Fatal("replica set still there after the collector ran")
+			}
+			if got := f.pods(); !maps.Equal(got, c.wantPods) {
+				t.Fatalf("pods %v (name → owner refs), want %v", got, c.wantPods)
+			}
+		})
+	}
+}
+
+// expectOwnerOutlivesPods fails if, in a foreground deletion, the replica
+// set "web" is gone while one of its pods remains.
+func (f *fixture) expectOwnerOutlivesPods(policy string) {
+	f.T.Helper()
+	if policy != registry.PropagationForeground || f.rsExists("web") {
+		return
+	}
+	if pods := f.pods(); pods["w1"] > 0 || pods["w2"] > 0 {
+		f.T.Fatalf("replica set gone while its pods remain: %v", pods)
 	}
 }

@@ -29,8 +29,8 @@ func (c *Controller) orphan(ctx context.Context, kind *api.Kind, owner api.Objec
 	return c.removeFinalizer(ctx, kind, owner, FinalizerOrphan)
 }
 
-// foreground deletes the owner's dependents (themselves in the foreground,
-// as Kubernetes does) and removes the "foregroundDeletion" finalizer once
+// foreground deletes the owner's dependents (in the foreground when they
+// have dependents of their own, as Kubernetes does) and removes the "foregroundDeletion" finalizer once
 // no dependent that blocks owner deletion remains; waiting reports that
 // some still do.
 func (c *Controller) foreground(ctx context.Context, kind *api.Kind, owner api.Object) (waiting bool, err error) {
@@ -41,7 +41,7 @@ func (c *Controller) foreground(ctx context.Context, kind *api.Kind, owner api.O
 			waiting = true
 		}
 		if m.DeletionTimestamp == nil {
-			errs = append(errs, c.delete(ctx, d.kind, m, registry.PropagationForeground))
+			errs = append(errs, c.delete(ctx, d.kind, m, c.dependentPolicy(m.UID)))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -51,4 +51,14 @@ func (c *Controller) foreground(ctx context.Context, kind *api.Kind, owner api.O
 		return true, nil
 	}
 	return false, c.removeFinalizer(ctx, kind, owner, FinalizerForeground)
+}
+
+// dependentPolicy deletes a dependent that owns others in the foreground, so
+// the chain unwinds bottom-up, and a leaf in the background, so it needs no
+// further pass of the collector.
+func (c *Controller) dependentPolicy(uid string) string {
+	if len(c.dependentsOf(uid)) > 0 {
+		return registry.PropagationForeground
+	}
+	return registry.PropagationBackground
 }

@@ -17,6 +17,9 @@ var deleteCases = []testCase{
 	{"FinalizerCannotBeAddedWhileDeleting", testFinalizerCannotBeAdded},
 	{"GracefulDelete", testGracefulDelete},
 	{"GracefulDeleteWithFinalizer", testGracefulDeleteWithFinalizer},
+	{"DeleteAddsFinalizers", testDeleteAddsFinalizers},
+	{"DeleteSwitchesPropagationFinalizer", testDeleteSwitchesPropagation},
+	{"DeleteAddsOnlyPropagationFinalizersWhileDeleting", testDeleteAddsOnlyPropagationWhileDeleting},
 }
 
 func testDeletePlain(t *testing.T, s store.Store) {
@@ -194,4 +197,74 @@ func testGracefulDeleteWithFinalizer(t *testing.T, s store.Store) {
 	}
 	modify(t, s, podKind, "default", "b", withoutFinalizers)
 	expectNotFound(t, s, podKind, "default", "b")
+}
+
+func finalizerOpts(fs ...string) store.DeleteOptions { return store.DeleteOptions{Finalizers: fs} }
+
+// expectMarked checks that obj is marked for deletion with exactly the
+// finalizers want, and that the store holds it so.
+func expectMarked(t *testing.T, s store.Store, obj api.Object, gone bool, want ...string) {
+	t.Helper()
+	m := obj.GetObjectMeta()
+	if gone || m.DeletionTimestamp == nil || !slices.Equal(m.Finalizers, want) {
+		t.Fatalf("delete: gone=%v deletionTimestamp %v finalizers %v, want marked with %v",
+			gone, m.DeletionTimestamp, m.Finalizers, want)
+	}
+	stored := mustGet(t, s, podKind, m.Namespace, m.Name).GetObjectMeta()
+	if stored.DeletionTimestamp == nil || !slices.Equal(stored.Finalizers, want) || stored.ResourceVersion != m.ResourceVersion {
+		t.Fatalf("stored: deletionTimestamp %v finalizers %v rv %s, want marked with %v at rv %s",
+			stored.DeletionTimestamp, stored.Finalizers, stored.ResourceVersion, want, m.ResourceVersion)
+	}
+}
+
+// A delete's finalizers mark the object in one write, one Modified event,
+// and removing them with an update completes the delete.
+func testDeleteAddsFinalizers(t *testing.T, s store.Store) {
+	mustCreate(t, s, pod("default", "a", nil, ""))
+	w := watchFrom(t, s, podKind, store.WatchOptions{})
+	marked, gone := mustDelete(t, s, podKind, "default", "a", finalizerOpts(store.FinalizerOrphan))
+	expectMarked(t, s, marked, gone, store.FinalizerOrphan)
+	if ev := expectEvent(t, w, store.Modified, "default/a"); ev.Revision != rvOf(t, marked) {
+		t.Fatalf("Modified event at revision %d, the delete returned %d", ev.Revision, rvOf(t, marked))
+	}
+	rev := revision(t, s)
+	again, gone := mustDelete(t, s, podKind, "default", "a", finalizerOpts(store.FinalizerOrphan))
+	if gone || revision(t, s) != rev || rvOf(t, again) != rvOf(t, marked) {
+		t.Fatalf("repeating the delete wrote: gone=%v revision %d -> %d", gone, rev, revision(t, s))
+	}
+	expectUpdateDeletes(t, s, marked, w)
+}
+
+// A second delete with the other propagation finalizer swaps it in, as
+// Kubernetes lets the latest policy win; other finalizers stay.
+func testDeleteSwitchesPropagation(t *testing.T, s store.Store) {
+	p := pod("default", "a", nil, "")
+	withFinalizer(p)
+	mustCreate(t, s, p)
+	marked, gone := mustDelete(t, s, podKind, "default", "a", finalizerOpts(store.FinalizerOrphan))
+	expectMarked(t, s, marked, gone, testFinalizer, store.FinalizerOrphan)
+	switched, gone := mustDelete(t, s, podKind, "default", "a", finalizerOpts(store.FinalizerForeground))
+	expectMarked(t, s, switched, gone, testFinalizer, store.FinalizerForeground)
+	if !switched.GetObjectMeta().DeletionTimestamp.Equal(marked.GetObjectMeta().DeletionTimestamp.Time) {
+		t.Fatalf("switching the policy moved deletionTimestamp %v -> %v",
+			marked.GetObjectMeta().DeletionTimestamp, switched.GetObjectMeta().DeletionTimestamp)
+	}
+	back, gone := mustDelete(t, s, podKind, "default", "a", finalizerOpts(store.FinalizerOrphan))
+	expectMarked(t, s, back, gone, testFinalizer, store.FinalizerOrphan)
+	expectUpdateDeletes(t, s, back)
+}
+
+// Once an object is marked a delete may add no finalizer but the
+// propagation ones, nor both of those at once.
+func testDeleteAddsOnlyPropagationWhileDeleting(t *testing.T, s store.Store) {
+	mustCreate(t, s, pod("default", "a", nil, ""))
+	_, _, err := s.Delete(ctxOf(t), podKind, "default", "a",
+		finalizerOpts(store.FinalizerOrphan, store.FinalizerForeground))
+	expectErr(t, "delete adding both propagation finalizers", err, store.ErrInvalid)
+	marked, gone := mustDelete(t, s, podKind, "default", "a", finalizerOpts(testFinalizer))
+	expectMarked(t, s, marked, gone, testFinalizer)
+	_, _, err = s.Delete(ctxOf(t), podKind, "default", "a", finalizerOpts("kubetwin.io/another"))
+	expectErr(t, "delete adding a finalizer while deleting", err, store.ErrInvalid)
+	fg, gone := mustDelete(t, s, podKind, "default", "a", finalizerOpts(store.FinalizerForeground))
+	expectMarked(t, s, fg, gone, testFinalizer, store.FinalizerForeground)
 }
