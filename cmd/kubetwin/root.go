@@ -20,6 +20,7 @@ func newRootCommand() *cobra.Command {
 		newValidateCommand(),
 		newVersionCommand(),
 		newServerCommand(),
+		newBenchCommand(),
 	)
 	return root
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/scheduler/framework"
+	"github.com/kubetwin/kubetwin/core/scheduler/metrics"
 	"github.com/kubetwin/kubetwin/core/scheduler/queue"
 )
 
@@ -19,6 +21,7 @@ type Assignment struct {
 	state    *framework.CycleState
 	assumed  *api.Pod
 	cycle    int64
+	start    time.Time
 	NodeName string
 }
 
@@ -58,6 +61,20 @@ func (s *Scheduler) Run(ctx context.Context, report func(Result)) {
 // SchedulingCycle picks, reserves and assumes a node for a popped pod; on
 // failure it requeues the pod and returns a nil Assignment with the Result.
 func (s *Scheduler) SchedulingCycle(ctx context.Context, qp *framework.QueuedPodInfo) (*Assignment, Result) {
+	if s.metrics == nil {
+		return s.schedulingCycle(ctx, qp, time.Time{})
+	}
+	start := s.clock.Now()
+	a, res := s.schedulingCycle(ctx, qp, start)
+	if a == nil {
+		s.observeAttempt(res, start)
+	}
+	s.metrics.SetPending(s.Queue.Len())
+	return a, res
+}
+
+// schedulingCycle is SchedulingCycle without the metrics.
+func (s *Scheduler) schedulingCycle(ctx context.Context, qp *framework.QueuedPodInfo, start time.Time) (*Assignment, Result) {
 	pod := qp.Pod
 	fwk, err := s.frameworkFor(pod)
 	if err != nil {
@@ -67,6 +84,9 @@ func (s *Scheduler) SchedulingCycle(ctx context.Context, qp *framework.QueuedPod
 	cycle := s.Queue.SchedulingCycle()
 	s.Cache.UpdateSnapshot(s.snapshot)
 	state := framework.NewCycleState()
+	if s.metrics != nil {
+		s.metrics.MarkCycle(state, metrics.Sample(s.metricsRand.IntN))
+	}
 	node, diag, err := s.schedulePod(ctx, fwk, state, pod)
 	if err != nil {
 		return nil, s.fail(qp, cycle, err, diag)
@@ -86,12 +106,43 @@ func (s *Scheduler) SchedulingCycle(ctx context.Context, qp *framework.QueuedPod
 		return nil, s.fail(qp, cycle, fmt.Errorf("assume: %w", err), nil)
 	}
 	s.nominator.Delete(pod)
-	return &Assignment{qp: qp, fwk: fwk, state: state, assumed: assumed, cycle: cycle, NodeName: node}, Result{}
+	return &Assignment{qp: qp, fwk: fwk, state: state, assumed: assumed, cycle: cycle, start: start, NodeName: node}, Result{}
 }
 
 // BindingCycle runs PreBind and Bind for an assignment; on failure it
 // undoes the reservation and assumption and requeues the pod.
 func (s *Scheduler) BindingCycle(ctx context.Context, a *Assignment) Result {
+	res := s.bindingCycle(ctx, a)
+	if s.metrics != nil {
+		s.observeAttempt(res, a.start)
+		if res.Err == nil {
+			s.metrics.ObservePodScheduled(s.clock.Since(a.qp.InitialAttemptTimestamp))
+		}
+	}
+	return res
+}
+
+// observeAttempt counts one attempt that started at start, labelled by its outcome.
+func (s *Scheduler) observeAttempt(res Result, start time.Time) {
+	result := metrics.ResultScheduled
+	switch {
+	case res.Err != nil && res.Diagnosis != nil:
+		result = metrics.ResultUnschedulable
+	case res.Err != nil:
+		result = metrics.ResultError
+	}
+	profile := ""
+	if res.Pod != nil {
+		profile = res.Pod.Spec.SchedulerName
+		if profile == "" {
+			profile = framework.DefaultSchedulerName
+		}
+	}
+	s.metrics.ObserveAttempt(result, profile, s.clock.Since(start))
+}
+
+// bindingCycle is BindingCycle without the metrics.
+func (s *Scheduler) bindingCycle(ctx context.Context, a *Assignment) Result {
 	st := a.fwk.RunPreBindPlugins(ctx, a.state, a.assumed, a.NodeName)
 	point := "prebind"
 	if st.IsSuccess() {

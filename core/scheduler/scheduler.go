@@ -9,10 +9,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/clock"
 	"github.com/kubetwin/kubetwin/core/scheduler/cache"
 	"github.com/kubetwin/kubetwin/core/scheduler/framework"
+	"github.com/kubetwin/kubetwin/core/scheduler/metrics"
 	"github.com/kubetwin/kubetwin/core/scheduler/plugins"
 	"github.com/kubetwin/kubetwin/core/scheduler/queue"
 )
@@ -33,6 +36,11 @@ type Options struct {
 	Profiles []framework.Profile
 	// Registry adds out-of-tree plugins to the in-tree ones.
 	Registry framework.Registry
+	// Metrics, when set, receives kube-scheduler's metrics; nil records none.
+	// The plugin-timing sample is drawn from a rand seeded from Rand, so a
+	// run is reproducible with metrics on, but its tie-breaks differ from
+	// the same seed with metrics off.
+	Metrics prometheus.Registerer
 }
 
 // Scheduler holds the queue, the cache and one Framework per profile.
@@ -48,6 +56,10 @@ type Scheduler struct {
 	rng                *rand.Rand
 	clock              clock.Clock
 	nextStartNodeIndex int
+	metrics            *metrics.Metrics
+	// metricsRand picks the cycles whose plugins are timed; it is seeded
+	// from Rand, so tie-breaks do not depend on the sampling.
+	metricsRand *rand.Rand
 }
 
 // New builds a scheduler; all profiles must agree on the queue sort, as one queue serves them all.
@@ -55,35 +67,68 @@ func New(opts Options) (*Scheduler, error) {
 	if opts.Clock == nil || opts.Rand == nil {
 		return nil, errors.New("new scheduler: Clock and Rand are required")
 	}
-	registry := plugins.NewInTreeRegistry()
-	if err := registry.Merge(opts.Registry); err != nil {
+	inTree := plugins.NewInTreeRegistry()
+	if err := inTree.Merge(opts.Registry); err != nil {
 		return nil, fmt.Errorf("new scheduler: %w", err)
 	}
 	s := &Scheduler{Cache: cache.New(), profiles: map[string]*framework.Framework{},
 		snapshot: cache.NewSnapshot(), rng: opts.Rand, clock: opts.Clock, nominator: framework.NewNominator()}
+	registry := s.setupMetrics(opts, inTree)
 	profiles := opts.Profiles
 	if len(profiles) == 0 {
 		profiles = []framework.Profile{{}}
 	}
 	var less func(a, b *framework.QueuedPodInfo) bool
 	for i := range profiles {
-		resolved := profiles[i].Resolve(plugins.DefaultPlugins())
-		fwk, err := framework.NewFramework(resolved, registry, s.snapshot, opts.Binder)
+		fwk, err := s.addProfile(profiles[i], inTree, registry, opts)
 		if err != nil {
 			return nil, fmt.Errorf("new scheduler: %w", err)
 		}
-		if _, dup := s.profiles[fwk.ProfileName()]; dup {
-			return nil, fmt.Errorf("new scheduler: duplicate profile %q", fwk.ProfileName())
-		}
-		fwk.SetNominator(s.nominator)
-		fwk.SetRand(opts.Rand)
-		s.profiles[fwk.ProfileName()] = fwk
 		if less == nil {
 			less = fwk.QueueSortLess()
 		}
 	}
 	s.Queue = queue.New(opts.Clock, less)
+	if s.metrics != nil {
+		if err := s.metrics.Register(opts.Metrics); err != nil {
+			return nil, fmt.Errorf("new scheduler: %w", err)
+		}
+	}
 	return s, nil
+}
+
+// addProfile builds one profile's framework from registry, first checking
+// it against the unwrapped inTree registry when metrics wrap the plugins
+// (the timing wrappers claim every extension point).
+func (s *Scheduler) addProfile(p framework.Profile, inTree, registry framework.Registry, opts Options) (*framework.Framework, error) {
+	resolved := p.Resolve(plugins.DefaultPlugins())
+	if s.metrics != nil {
+		if _, err := framework.NewFramework(resolved, inTree, s.snapshot, opts.Binder); err != nil {
+			return nil, err
+		}
+	}
+	fwk, err := framework.NewFramework(resolved, registry, s.snapshot, opts.Binder)
+	if err != nil {
+		return nil, err
+	}
+	if _, dup := s.profiles[fwk.ProfileName()]; dup {
+		return nil, fmt.Errorf("duplicate profile %q", fwk.ProfileName())
+	}
+	fwk.SetNominator(s.nominator)
+	fwk.SetRand(opts.Rand)
+	s.profiles[fwk.ProfileName()] = fwk
+	return fwk, nil
+}
+
+// setupMetrics creates the metrics when asked and returns the plugin
+// registry to build from: wrapped for timing when metrics are on.
+func (s *Scheduler) setupMetrics(opts Options, registry framework.Registry) framework.Registry {
+	if opts.Metrics == nil {
+		return registry
+	}
+	s.metrics = metrics.New()
+	s.metricsRand = rand.New(rand.NewPCG(opts.Rand.Uint64(), opts.Rand.Uint64()))
+	return metrics.WrapRegistry(registry, s.metrics, opts.Clock)
 }
 
 // frameworkFor returns the profile a pod asks for.
