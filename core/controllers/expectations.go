@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/clock"
 )
 
@@ -106,4 +107,28 @@ func (e *Expectations) Forget(key Key) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	delete(e.exp, key)
+}
+
+// ObserveOwned returns a cache handler that settles the expectations of the
+// ownerKind controller owning each object the cache reports created,
+// deleted or marked for deletion, so every controller that creates and
+// deletes its objects under expectations counts them the same way.
+func (e *Expectations) ObserveOwned(ownerKind *api.Kind) func(old, cur api.Object) {
+	owner := ControllerOwnerKey(ownerKind)
+	return func(old, cur api.Object) {
+		switch {
+		case old == nil:
+			if keys := owner(cur); len(keys) == 1 && cur.GetObjectMeta().DeletionTimestamp == nil {
+				e.CreationObserved(keys[0])
+			}
+		case cur == nil:
+			if keys := owner(old); len(keys) == 1 {
+				e.DeletionObserved(keys[0], old.GetObjectMeta().UID)
+			}
+		case old.GetObjectMeta().DeletionTimestamp == nil && cur.GetObjectMeta().DeletionTimestamp != nil:
+			if keys := owner(cur); len(keys) == 1 {
+				e.DeletionObserved(keys[0], cur.GetObjectMeta().UID)
+			}
+		}
+	}
 }

@@ -49,7 +49,7 @@ func New(client controllers.Client, set *cache.Set, clk clock.Clock) *Controller
 	c := &Controller{client: client, clock: clk, dsCache: set.For(DaemonSetKind),
 		podCache: set.For(controllers.PodKind), nodeCache: set.For(NodeKind),
 		exp: controllers.NewExpectations(clk)}
-	c.podCache.AddHandler(c.observePod)
+	c.podCache.AddHandler(c.exp.ObserveOwned(DaemonSetKind))
 	return c
 }
 
@@ -77,26 +77,6 @@ func (c *Controller) allDaemonSets(api.Object) []controllers.Key {
 		keys[i] = controllers.KeyOf(o)
 	}
 	return keys
-}
-
-// observePod counts pod creations and deletions the cache shows against
-// the owning DaemonSet's expectations.
-func (c *Controller) observePod(old, cur api.Object) {
-	owner := controllers.ControllerOwnerKey(DaemonSetKind)
-	switch {
-	case old == nil:
-		if keys := owner(cur); len(keys) == 1 && cur.GetObjectMeta().DeletionTimestamp == nil {
-			c.exp.CreationObserved(keys[0])
-		}
-	case cur == nil:
-		if keys := owner(old); len(keys) == 1 {
-			c.exp.DeletionObserved(keys[0], old.GetObjectMeta().UID)
-		}
-	case old.GetObjectMeta().DeletionTimestamp == nil && cur.GetObjectMeta().DeletionTimestamp != nil:
-		if keys := owner(cur); len(keys) == 1 {
-			c.exp.DeletionObserved(keys[0], cur.GetObjectMeta().UID)
-		}
-	}
 }
 
 // Reconcile brings the DaemonSet key's pods to one per eligible node of

@@ -44,7 +44,7 @@ type Controller struct {
 func New(client controllers.Client, set *cache.Set, clk clock.Clock) *Controller {
 	c := &Controller{client: client, clock: clk, jobCache: set.For(JobKind),
 		podCache: set.For(controllers.PodKind), exp: controllers.NewExpectations(clk)}
-	c.podCache.AddHandler(c.observePod)
+	c.podCache.AddHandler(c.exp.ObserveOwned(JobKind))
 	return c
 }
 
@@ -61,26 +61,6 @@ func (c *Controller) Descriptor(workers int) controllers.Controller {
 // Expectations exposes the outstanding creates and deletes, for tests and
 // the simulator's invariant checks.
 func (c *Controller) Expectations() *controllers.Expectations { return c.exp }
-
-// observePod counts pod creations and deletions the cache shows against
-// the owning Job's expectations.
-func (c *Controller) observePod(old, cur api.Object) {
-	owner := controllers.ControllerOwnerKey(JobKind)
-	switch {
-	case old == nil:
-		if keys := owner(cur); len(keys) == 1 && cur.GetObjectMeta().DeletionTimestamp == nil {
-			c.exp.CreationObserved(keys[0])
-		}
-	case cur == nil:
-		if keys := owner(old); len(keys) == 1 {
-			c.exp.DeletionObserved(keys[0], old.GetObjectMeta().UID)
-		}
-	case old.GetObjectMeta().DeletionTimestamp == nil && cur.GetObjectMeta().DeletionTimestamp != nil:
-		if keys := owner(cur); len(keys) == 1 {
-			c.exp.DeletionObserved(keys[0], cur.GetObjectMeta().UID)
-		}
-	}
-}
 
 // Reconcile drives the Job key one step: it finishes it, deletes it after
 // its TTL, or creates and deletes pods, then writes status; RequeueAfter

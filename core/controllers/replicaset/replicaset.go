@@ -42,7 +42,7 @@ func New(client controllers.Client, set *cache.Set, clk clock.Clock) *Controller
 	c := &Controller{client: client, clock: clk,
 		rsCache: set.For(controllers.ReplicaSetKind), podCache: set.For(controllers.PodKind),
 		exp: controllers.NewExpectations(clk), Burst: BurstReplicas}
-	c.podCache.AddHandler(c.observePod)
+	c.podCache.AddHandler(c.exp.ObserveOwned(controllers.ReplicaSetKind))
 	return c
 }
 
@@ -78,34 +78,6 @@ func (c *Controller) mapPod(obj api.Object) []controllers.Key {
 		}
 	}
 	return keys
-}
-
-// observePod counts pod creations and deletions the cache shows against
-// the owning ReplicaSet's expectations.
-func (c *Controller) observePod(old, cur api.Object) {
-	switch {
-	case old == nil:
-		if key, ok := rsKey(cur); ok && cur.GetObjectMeta().DeletionTimestamp == nil {
-			c.exp.CreationObserved(key)
-		}
-	case cur == nil:
-		if key, ok := rsKey(old); ok {
-			c.exp.DeletionObserved(key, old.GetObjectMeta().UID)
-		}
-	case old.GetObjectMeta().DeletionTimestamp == nil && cur.GetObjectMeta().DeletionTimestamp != nil:
-		if key, ok := rsKey(cur); ok {
-			c.exp.DeletionObserved(key, cur.GetObjectMeta().UID)
-		}
-	}
-}
-
-// rsKey is the key of the ReplicaSet controlling obj.
-func rsKey(obj api.Object) (controllers.Key, bool) {
-	keys := controllers.ControllerOwnerKey(controllers.ReplicaSetKind)(obj)
-	if len(keys) == 0 {
-		return controllers.Key{}, false
-	}
-	return keys[0], true
 }
 
 // Reconcile brings the ReplicaSet key's pods to spec.replicas and writes
