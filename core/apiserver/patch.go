@@ -31,23 +31,13 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, t target) {
 		s.serverSideApply(w, r, t)
 		return
 	}
-	dry, err := isDryRun(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	apply, err := patcherFor(r.Header.Get("Content-Type"), reflect.TypeOf(t.kind.New()))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	body, err := s.readBody(r)
+	req, err := s.readPatch(r, reflect.TypeOf(t.kind.New()))
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	for attempt := 0; ; attempt++ {
-		out, retry, err := s.patchOnce(r, t, apply, body, dry)
+		out, retry, err := s.patchOnce(r, t, req.apply, req.body, req.dryRun)
 		if retry && attempt < maxPatchRetries {
 			continue
 		}
@@ -58,6 +48,31 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, t target) {
 		writeObject(w, http.StatusOK, out)
 		return
 	}
+}
+
+// patchRequest is what every PATCH handler reads from its request.
+type patchRequest struct {
+	dryRun bool
+	apply  patcher
+	body   []byte
+}
+
+// readPatch reads dryRun, the patcher for the Content-Type over goType,
+// and the body, so the object and subresource handlers parse alike.
+func (s *Server) readPatch(r *http.Request, goType reflect.Type) (patchRequest, error) {
+	dry, err := isDryRun(r)
+	if err != nil {
+		return patchRequest{}, err
+	}
+	apply, err := patcherFor(r.Header.Get("Content-Type"), goType)
+	if err != nil {
+		return patchRequest{}, err
+	}
+	body, err := s.readBody(r)
+	if err != nil {
+		return patchRequest{}, err
+	}
+	return patchRequest{dryRun: dry, apply: apply, body: body}, nil
 }
 
 // patchOnce applies the patch to the current object and updates it;

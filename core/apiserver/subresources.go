@@ -100,23 +100,13 @@ func (s *Server) putScale(w http.ResponseWriter, r *http.Request, t target) {
 // the Scale's JSON, and a patch that sets no resourceVersion is retried
 // against fresh state on conflict.
 func (s *Server) patchScale(w http.ResponseWriter, r *http.Request, t target) {
-	dry, err := isDryRun(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	apply, err := patcherFor(r.Header.Get("Content-Type"), reflect.TypeOf(registry.Scale{}))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	body, err := s.readBody(r)
+	req, err := s.readPatch(r, reflect.TypeOf(registry.Scale{}))
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	for attempt := 0; ; attempt++ {
-		out, retry, err := s.patchScaleOnce(r, t, apply, body, dry)
+		out, retry, err := s.patchScaleOnce(r, t, req.apply, req.body, req.dryRun)
 		if retry && attempt < maxPatchRetries {
 			continue
 		}
