@@ -1,0 +1,120 @@
+package driver
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sync"
+
+	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/controllers/cache"
+	"github.com/kubetwin/kubetwin/core/registry"
+	"github.com/kubetwin/kubetwin/core/scheduler"
+	"github.com/kubetwin/kubetwin/core/scheduler/framework"
+)
+
+// Binder places pods through pods/binding, which refuses a pod already
+// bound, so no pod is ever bound twice.
+type Binder struct{ Client Client }
+
+var _ framework.Binder = Binder{}
+
+// Bind posts a Binding of pod to node.
+func (b Binder) Bind(ctx context.Context, pod *api.Pod, node string) error {
+	binding := &registry.Binding{Metadata: api.ObjectMeta{Name: pod.Name, UID: pod.UID},
+		Target: registry.ObjectReference{Kind: "Node", Name: node}}
+	if err := b.Client.Bind(ctx, pod.Namespace, pod.Name, binding, false); err != nil {
+		return fmt.Errorf("bind %s/%s to %s: %w", pod.Namespace, pod.Name, node, err)
+	}
+	return nil
+}
+
+// Driver runs a scheduler on real time: cache handlers feed it Pods and
+// Nodes, Run schedules until its context ends, and every result is written
+// back.
+type Driver struct {
+	sched *scheduler.Scheduler
+	wb    *WriteBack
+	// feed serialises the cache handlers' calls into the scheduler, which
+	// come from one goroutine per cache.
+	feed sync.Mutex
+
+	// OnError, when set, hears of failures to feed the scheduler or to
+	// write a result back (for logs); the driver carries on.
+	OnError func(error)
+}
+
+// New returns a driver for sched writing through wb, and registers its
+// handlers on set's Pod and Node caches; whoever runs the caches (the
+// controllers' Runner, or the caller) starts them.
+func New(sched *scheduler.Scheduler, set *cache.Set, wb *WriteBack) *Driver {
+	d := &Driver{sched: sched, wb: wb}
+	set.For(nodeKind).AddHandler(d.onNode)
+	set.For(podKind).AddHandler(d.onPod)
+	return d
+}
+
+// Run schedules until ctx ends, writing each result back.
+func (d *Driver) Run(ctx context.Context) {
+	d.sched.Run(ctx, func(res scheduler.Result) {
+		d.report(d.wb.Apply(ctx, res))
+	})
+}
+
+func (d *Driver) report(err error) {
+	if err != nil && d.OnError != nil {
+		d.OnError(err)
+	}
+}
+
+func (d *Driver) onNode(old, cur api.Object) {
+	d.feed.Lock()
+	defer d.feed.Unlock()
+	switch {
+	case old == nil:
+		d.sched.AddNode(cur.(*api.Node))
+	case cur == nil:
+		d.report(d.sched.RemoveNode(old.(*api.Node)))
+	default:
+		d.sched.UpdateNode(old.(*api.Node), cur.(*api.Node))
+	}
+}
+
+func (d *Driver) onPod(old, cur api.Object) {
+	d.feed.Lock()
+	defer d.feed.Unlock()
+	switch {
+	case old == nil:
+		if p := cur.(*api.Pod); !pendingDeletion(p) {
+			d.report(d.sched.AddPod(p))
+		}
+	case cur == nil:
+		d.report(d.sched.DeletePod(old.(*api.Pod)))
+	default:
+		d.updatePod(old.(*api.Pod), cur.(*api.Pod))
+	}
+}
+
+// updatePod routes a change. A pending pod being deleted leaves the queue;
+// a pending pod whose change cannot alter where it fits (its status, such
+// as the condition the write-back just set) is not requeued, as
+// kube-scheduler skips such updates.
+func (d *Driver) updatePod(old, cur *api.Pod) {
+	switch {
+	case cur.Spec.NodeName == "" && pendingDeletion(cur):
+		d.report(d.sched.DeletePod(old))
+	case cur.Spec.NodeName == "" && old.Spec.NodeName == "" && !schedulingRelevant(old, cur):
+	default:
+		d.report(d.sched.UpdatePod(old, cur))
+	}
+}
+
+func pendingDeletion(p *api.Pod) bool { return p.DeletionTimestamp != nil }
+
+// schedulingRelevant reports whether a change of a pending pod can alter
+// its placement: its labels, annotations or spec (whose changes the
+// registry counts in metadata.generation).
+func schedulingRelevant(old, cur *api.Pod) bool {
+	return old.Generation != cur.Generation || !maps.Equal(old.Labels, cur.Labels) ||
+		!maps.Equal(old.Annotations, cur.Annotations)
+}
