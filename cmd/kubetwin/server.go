@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/kubetwin/kubetwin/core/api"
@@ -40,10 +41,14 @@ type serverOptions struct {
 	serviceCIDR   string
 	kubeconfigOut string
 	tlsSANs       []string
+	// noScheduler and noControllers leave the scheduler or the
+	// controllers out of the process (--scheduler=false, --controllers=false).
+	noScheduler, noControllers bool
 }
 
 func newServerCommand() *cobra.Command {
 	var o serverOptions
+	var runScheduler, runControllers bool
 	cmd := &cobra.Command{
 		Use:   "server --data-dir DIR",
 		Short: "Run the control plane: etcd, the registry and the HTTPS API server",
@@ -51,6 +56,7 @@ func newServerCommand() *cobra.Command {
 			"(or external etcd), and writes an admin kubeconfig for kubectl. It stops on SIGINT or SIGTERM.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.noScheduler, o.noControllers = !runScheduler, !runControllers
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return serveUntilDone(ctx, o, cmd.OutOrStdout())
@@ -63,6 +69,8 @@ func newServerCommand() *cobra.Command {
 	f.StringVar(&o.serviceCIDR, "service-cidr", registry.DefaultServiceCIDR, "range Service cluster IPs come from")
 	f.StringVar(&o.kubeconfigOut, "kubeconfig-out", "", "where to write the admin kubeconfig (default DIR/admin.kubeconfig)")
 	f.StringSliceVar(&o.tlsSANs, "tls-san", nil, "extra host names or IPs the serving certificate names")
+	f.BoolVar(&runScheduler, "scheduler", true, "run the scheduler in this process")
+	f.BoolVar(&runControllers, "controllers", true, "run the controllers in this process")
 	_ = cmd.MarkFlagRequired("data-dir")
 	return cmd
 }
@@ -91,8 +99,11 @@ type runningServer struct {
 	Kubeconfig string
 	http       *http.Server
 	serveErr   chan error
-	store      store.Store
-	etcd       *etcd.Embedded
+	metrics    *prometheus.Registry
+	// stopControlPlane stops the scheduler and controllers; nil when none run.
+	stopControlPlane func()
+	store            store.Store
+	etcd             *etcd.Embedded
 }
 
 // startServer opens the store, prepares the cluster's namespaces, PKI,
@@ -104,7 +115,8 @@ func startServer(ctx context.Context, o serverOptions) (*runningServer, error) {
 	if o.kubeconfigOut == "" {
 		o.kubeconfigOut = filepath.Join(o.dataDir, "admin.kubeconfig")
 	}
-	s := &runningServer{Kubeconfig: o.kubeconfigOut, serveErr: make(chan error, 1)}
+	s := &runningServer{Kubeconfig: o.kubeconfigOut, serveErr: make(chan error, 1),
+		metrics: prometheus.NewRegistry()}
 	ok := false
 	defer func() {
 		if !ok {
@@ -118,7 +130,13 @@ func startServer(ctx context.Context, o serverOptions) (*runningServer, error) {
 	if err := ensureNamespaces(ctx, reg); err != nil {
 		return nil, err
 	}
+	if err := s.startControlPlane(reg, o, os.Stderr); err != nil {
+		return nil, err
+	}
 	if err := s.serve(reg, o); err != nil {
+		if s.stopControlPlane != nil {
+			s.stopControlPlane()
+		}
 		return nil, err
 	}
 	ok = true

@@ -72,13 +72,16 @@ func (s *runningServer) start(ln net.Listener, cfg *tls.Config, h http.Handler) 
 	}()
 }
 
-// Shutdown stops serving, letting requests finish, then closes the store
-// and the embedded etcd.
+// Shutdown stops serving, letting requests finish, then stops the
+// scheduler and controllers, then closes the store and the embedded etcd.
 func (s *runningServer) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
 	if err != nil {
 		_ = s.http.Close()
 		err = fmt.Errorf("shut down API server: %w", err)
+	}
+	if s.stopControlPlane != nil {
+		s.stopControlPlane()
 	}
 	return errors.Join(err, s.closeStore())
 }
