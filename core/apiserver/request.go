@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 
@@ -33,6 +34,23 @@ func (s *Server) readBody(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
+// checkBodyType says whether a body is Kubernetes protobuf, and refuses
+// other encodings than JSON and YAML (CBOR, say) with a 415.
+func checkBodyType(r *http.Request) (protobuf bool, err error) {
+	ct := r.Header.Get("Content-Type")
+	mt, _, perr := mime.ParseMediaType(ct)
+	if ct == "" || perr != nil {
+		return false, nil // no or odd header: the body is sniffed as JSON or YAML
+	}
+	switch mt {
+	case protobufType:
+		return true, nil
+	case "application/json", "application/yaml", "application/x-yaml", "text/yaml", "*/*":
+		return false, nil
+	}
+	return false, registry.NewUnsupportedMediaType(ct)
+}
+
 // toJSON converts a JSON or YAML body to JSON.
 func toJSON(body []byte) ([]byte, error) {
 	if t := bytes.TrimSpace(body); len(t) > 0 && t[0] == '{' {
@@ -49,9 +67,18 @@ func toJSON(body []byte) ([]byte, error) {
 // without kind and apiVersion takes the path's, one with others is a
 // BadRequest.
 func (s *Server) decodeObject(r *http.Request, kind *api.Kind) (api.Object, error) {
+	proto, err := checkBodyType(r)
+	if err != nil {
+		return nil, err
+	}
 	body, err := s.readBody(r)
 	if err != nil {
 		return nil, err
+	}
+	if proto {
+		if body, err = protobufToJSON(body); err != nil {
+			return nil, err
+		}
 	}
 	return decodeBytes(body, kind)
 }

@@ -110,6 +110,14 @@ func NewRequestEntityTooLarge(limit int64) *StatusError {
 		fmt.Sprintf("Request entity too large: limit is %d", limit), nil, nil)
 }
 
+// NewUnsupportedMediaType reports a request body in an encoding the server
+// does not decode (protobuf, CBOR); clients such as kubectl then retry in JSON.
+func NewUnsupportedMediaType(contentType string) *StatusError {
+	return newError(http.StatusUnsupportedMediaType, api.StatusReasonUnsupportedMediaType,
+		fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: "+
+			"application/json, application/yaml (not %s)", contentType), nil, nil)
+}
+
 // NewInternalError reports a failure that is the server's fault.
 func NewInternalError(err error) *StatusError {
 	return newError(http.StatusInternalServerError, api.StatusReasonInternalError,
