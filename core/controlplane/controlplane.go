@@ -102,16 +102,27 @@ func (cp *ControlPlane) newScheduler() error {
 }
 
 // newControllers builds every controller, in a fixed order so drivers
-// that iterate them stay deterministic.
+// that iterate them stay deterministic, each reporting events as
+// Kubernetes' controller of that name does.
 func (cp *ControlPlane) newControllers() []controllers.Controller {
-	reg, set, clk := cp.cfg.Registry, cp.Caches, cp.cfg.Clock
+	reg, set, clk, sink := cp.cfg.Registry, cp.Caches, cp.cfg.Clock, cp.Sink
+	rs := replicaset.New(reg, set, clk)
+	rs.Events = sink.Recorder(replicaset.Component)
+	dep := deployment.New(reg, set, clk)
+	dep.Events = sink.Recorder(deployment.Component)
+	ds := daemonset.New(reg, set, clk)
+	ds.Events = sink.Recorder(daemonset.Component)
+	jobs := job.New(reg, set, clk)
+	jobs.Events = sink.Recorder(job.Component)
+	nodes := nodelifecycle.New(reg, set, clk)
+	nodes.Events = sink.Recorder(nodelifecycle.Component)
 	return []controllers.Controller{
-		replicaset.New(reg, set, clk).Descriptor(DefaultWorkers),
-		deployment.New(reg, set, clk).Descriptor(DefaultWorkers),
-		daemonset.New(reg, set, clk).Descriptor(DaemonSetWorkers),
-		job.New(reg, set, clk).Descriptor(DefaultWorkers),
+		rs.Descriptor(DefaultWorkers),
+		dep.Descriptor(DefaultWorkers),
+		ds.Descriptor(DaemonSetWorkers),
+		jobs.Descriptor(DefaultWorkers),
 		endpoints.New(reg, set).Descriptor(DefaultWorkers),
-		nodelifecycle.New(reg, set, clk).Descriptor(),
+		nodes.Descriptor(),
 		namespace.New(reg, set, clk).Descriptor(),
 		gc.New(reg, set).Descriptor(),
 		podgc.New(reg, set).Descriptor(),

@@ -5,6 +5,8 @@ package controllertest
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/kubetwin/kubetwin/core/clock"
 	"github.com/kubetwin/kubetwin/core/controllers"
 	"github.com/kubetwin/kubetwin/core/controllers/cache"
+	"github.com/kubetwin/kubetwin/core/events"
 	"github.com/kubetwin/kubetwin/core/registry"
 	"github.com/kubetwin/kubetwin/core/store"
 	"github.com/kubetwin/kubetwin/core/store/memory"
@@ -28,6 +31,7 @@ type Env struct {
 	Clock  *clock.Manual
 	Reg    *registry.Registry
 	Caches *cache.Set
+	sink   *events.Sink
 }
 
 // New returns an environment with the namespace "default".
@@ -114,4 +118,41 @@ func ReadyAt(p *api.Pod, t time.Time, ip string) *api.Pod {
 	p.Status.Conditions = []api.PodCondition{{Type: api.PodReady, Status: api.ConditionTrue,
 		LastTransitionTime: api.NewTime(t)}}
 	return p
+}
+
+// Recorder returns a recorder that writes events synchronously to the
+// environment's registry, without a spam limit, for tests of what a
+// controller reports.
+func (e *Env) Recorder(component string) events.Recorder {
+	if e.sink == nil {
+		e.sink = events.NewSink(e.Reg, e.Clock, events.Options{Burst: 1 << 20})
+	}
+	return e.sink.Recorder(component)
+}
+
+// Events lists the events written, each as "Type Reason Kind/name: message".
+func (e *Env) Events() []string {
+	e.T.Helper()
+	k, err := api.LookupKind(api.CoreV1, "Event")
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	var out []string
+	for _, o := range e.List(k) {
+		ev := o.(*api.Event)
+		out = append(out, fmt.Sprintf("%s %s %s/%s: %s", ev.Type, ev.Reason, ev.InvolvedObject.Kind,
+			ev.InvolvedObject.Name, ev.Message))
+	}
+	return out
+}
+
+// HasEvent reports whether an event line (as Events prints it) starts with prefix.
+func (e *Env) HasEvent(prefix string) bool {
+	e.T.Helper()
+	for _, ev := range e.Events() {
+		if strings.HasPrefix(ev, prefix) {
+			return true
+		}
+	}
+	return false
 }

@@ -13,10 +13,14 @@ import (
 	"github.com/kubetwin/kubetwin/core/clock"
 	"github.com/kubetwin/kubetwin/core/controllers"
 	"github.com/kubetwin/kubetwin/core/controllers/cache"
+	"github.com/kubetwin/kubetwin/core/events"
 )
 
 // Name is the controller's name in metrics and logs.
 const Name = "daemonset"
+
+// Component reports the controller's events, as Kubernetes names it.
+const Component = "daemonset-controller"
 
 // The kinds this controller reads besides pods.
 var (
@@ -40,6 +44,8 @@ type Controller struct {
 	podCache  *cache.Cache
 	nodeCache *cache.Cache
 	exp       *controllers.Expectations
+	// Events receives SuccessfulCreate and SuccessfulDelete; events.Nop by default.
+	Events events.Recorder
 }
 
 // New returns a DaemonSet controller writing through client and reading
@@ -48,7 +54,7 @@ type Controller struct {
 func New(client controllers.Client, set *cache.Set, clk clock.Clock) *Controller {
 	c := &Controller{client: client, clock: clk, dsCache: set.For(DaemonSetKind),
 		podCache: set.For(controllers.PodKind), nodeCache: set.For(NodeKind),
-		exp: controllers.NewExpectations(clk)}
+		exp: controllers.NewExpectations(clk), Events: events.Nop}
 	c.podCache.AddHandler(c.exp.ObserveOwned(DaemonSetKind))
 	return c
 }

@@ -99,20 +99,22 @@ func podForNode(ds *api.DaemonSet, node string) *api.Pod {
 func (c *Controller) createPods(ctx context.Context, key controllers.Key, ds *api.DaemonSet, nodes []string) error {
 	c.exp.ExpectCreations(key, len(nodes))
 	for i, n := range nodes {
-		_, err := c.client.Create(ctx, controllers.PodKind, ds.Namespace, podForNode(ds, n), registry.CreateOptions{})
+		out, err := c.client.Create(ctx, controllers.PodKind, ds.Namespace, podForNode(ds, n), registry.CreateOptions{})
 		if err != nil {
 			for range len(nodes) - i {
 				c.exp.CreationObserved(key)
 			}
+			c.Events.Eventf(ds, api.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
 			return fmt.Errorf("create pod for node %s: %w", n, err)
 		}
+		c.Events.Eventf(ds, api.EventTypeNormal, "SuccessfulCreate", "Created pod: %s", out.GetObjectMeta().Name)
 	}
 	return nil
 }
 
 // deletePods deletes victims (each guarded by its UID), expecting to see
 // each deletion; a failed delete is taken off the expectations.
-func (c *Controller) deletePods(ctx context.Context, key controllers.Key, victims []*api.Pod) error {
+func (c *Controller) deletePods(ctx context.Context, key controllers.Key, ds *api.DaemonSet, victims []*api.Pod) error {
 	uids := make([]string, len(victims))
 	for i, p := range victims {
 		uids[i] = p.UID
@@ -123,6 +125,7 @@ func (c *Controller) deletePods(ctx context.Context, key controllers.Key, victim
 		opts := registry.DeleteOptions{DeleteOptions: store.DeleteOptions{UID: p.UID}}
 		_, _, err := c.client.Delete(ctx, controllers.PodKind, p.Namespace, p.Name, opts)
 		if err == nil {
+			c.Events.Eventf(ds, api.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
 			continue
 		}
 		c.exp.DeletionObserved(key, p.UID)

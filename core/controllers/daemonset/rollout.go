@@ -29,7 +29,7 @@ func (c *Controller) act(ctx context.Context, key controllers.Key, ds *api.Daemo
 		deletes = rollingDeletes(ds, v, c.clock.Now())
 	}
 	if len(deletes) > 0 {
-		return c.deletePods(ctx, key, deletes)
+		return c.deletePods(ctx, key, ds, deletes)
 	}
 	if len(creates) > 0 {
 		return c.createPods(ctx, key, ds, creates)

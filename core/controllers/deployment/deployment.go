@@ -17,10 +17,14 @@ import (
 	"github.com/kubetwin/kubetwin/core/clock"
 	"github.com/kubetwin/kubetwin/core/controllers"
 	"github.com/kubetwin/kubetwin/core/controllers/cache"
+	"github.com/kubetwin/kubetwin/core/events"
 )
 
 // Name is the controller's name in metrics and logs.
 const Name = "deployment"
+
+// Component reports the controller's events, as Kubernetes names it.
+const Component = "deployment-controller"
 
 // DeploymentKind is the kind this controller reconciles.
 var DeploymentKind = mustKind(api.AppsV1, "Deployment")
@@ -40,13 +44,15 @@ type Controller struct {
 	dCache   *cache.Cache
 	rsCache  *cache.Cache
 	podCache *cache.Cache
+	// Events receives ScalingReplicaSet; events.Nop by default.
+	Events events.Recorder
 }
 
 // New returns a Deployment controller writing through client and reading
 // Deployments, ReplicaSets and Pods from set's caches.
 func New(client controllers.Client, set *cache.Set, clk clock.Clock) *Controller {
 	return &Controller{client: client, clock: clk, dCache: set.For(DeploymentKind),
-		rsCache: set.For(controllers.ReplicaSetKind), podCache: set.For(controllers.PodKind)}
+		rsCache: set.For(controllers.ReplicaSetKind), podCache: set.For(controllers.PodKind), Events: events.Nop}
 }
 
 // Descriptor describes the controller for a driver: Deployments map to

@@ -179,6 +179,9 @@ func (c *Controller) createNewReplicaSet(ctx context.Context, d *api.Deployment,
 		return nil, fmt.Errorf("create replicaset %s: %w", rs.Name, err)
 	}
 	created := out.(*api.ReplicaSet)
+	if size > 0 {
+		c.Events.Eventf(d, api.EventTypeNormal, "ScalingReplicaSet", "Scaled up replica set %s from 0 to %d", created.Name, size)
+	}
 	setDeploymentRevision(d, created.Annotations[api.RevisionAnnotation])
 	if hasProgressDeadline(d) {
 		c.setCondition(&d.Status, api.DeploymentProgressing, api.ConditionTrue, NewRSCreatedReason,
@@ -227,6 +230,14 @@ func (c *Controller) scaleReplicaSet(ctx context.Context, d *api.Deployment, rs 
 	out, err := c.client.Update(ctx, controllers.ReplicaSetKind, next, registry.UpdateOptions{})
 	if err != nil {
 		return false, nil, fmt.Errorf("scale replicaset %s to %d: %w", rs.Name, size, err)
+	}
+	if resized {
+		direction := "up"
+		if size < rsReplicas(rs) {
+			direction = "down"
+		}
+		c.Events.Eventf(d, api.EventTypeNormal, "ScalingReplicaSet", "Scaled %s replica set %s from %d to %d",
+			direction, rs.Name, rsReplicas(rs), size)
 	}
 	return resized, out.(*api.ReplicaSet), nil
 }

@@ -13,10 +13,14 @@ import (
 	"github.com/kubetwin/kubetwin/core/clock"
 	"github.com/kubetwin/kubetwin/core/controllers"
 	"github.com/kubetwin/kubetwin/core/controllers/cache"
+	"github.com/kubetwin/kubetwin/core/events"
 )
 
 // Name is the controller's name in metrics and logs.
 const Name = "job"
+
+// Component reports the controller's events, as Kubernetes names it.
+const Component = "job-controller"
 
 // JobKind is batch/v1 Job, the kind this controller reconciles.
 var JobKind = mustKind(api.BatchV1, "Job")
@@ -36,6 +40,8 @@ type Controller struct {
 	jobCache *cache.Cache
 	podCache *cache.Cache
 	exp      *controllers.Expectations
+	// Events receives SuccessfulCreate, Completed and the failure reasons; events.Nop by default.
+	Events events.Recorder
 }
 
 // New returns a Job controller writing through client and reading Jobs and
@@ -43,7 +49,7 @@ type Controller struct {
 // cache.
 func New(client controllers.Client, set *cache.Set, clk clock.Clock) *Controller {
 	c := &Controller{client: client, clock: clk, jobCache: set.For(JobKind),
-		podCache: set.For(controllers.PodKind), exp: controllers.NewExpectations(clk)}
+		podCache: set.For(controllers.PodKind), exp: controllers.NewExpectations(clk), Events: events.Nop}
 	c.podCache.AddHandler(c.exp.ObserveOwned(JobKind))
 	return c
 }

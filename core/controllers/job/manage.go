@@ -167,13 +167,15 @@ func podIndexes(j *api.Job, cnt podCounts, n int) []int {
 func (c *Controller) createPods(ctx context.Context, key controllers.Key, j *api.Job, indexes []int) error {
 	c.exp.ExpectCreations(key, len(indexes))
 	for n, i := range indexes {
-		_, err := c.client.Create(ctx, controllers.PodKind, j.Namespace, newPod(j, i), registry.CreateOptions{})
+		out, err := c.client.Create(ctx, controllers.PodKind, j.Namespace, newPod(j, i), registry.CreateOptions{})
 		if err != nil {
 			for range len(indexes) - n {
 				c.exp.CreationObserved(key)
 			}
+			c.Events.Eventf(j, api.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
 			return fmt.Errorf("create pod %d of %d: %w", n+1, len(indexes), err)
 		}
+		c.Events.Eventf(j, api.EventTypeNormal, "SuccessfulCreate", "Created pod: %s", out.GetObjectMeta().Name)
 	}
 	return nil
 }

@@ -126,6 +126,7 @@ func (c *Controller) run(ctx context.Context, key controllers.Key, j *api.Job, s
 		err := c.deletePods(ctx, key, cnt.active)
 		cnt.active, cnt.ready = nil, 0
 		st.Conditions = setCondition(st.Conditions, api.JobFailed, api.ConditionTrue, reason, msg, now)
+		c.Events.Eventf(j, api.EventTypeWarning, reason, "%s", msg)
 		return controllers.Result{}, err
 	}
 	if complete(j, *cnt) {
@@ -134,6 +135,7 @@ func (c *Controller) run(ctx context.Context, key controllers.Key, j *api.Job, s
 		t := api.NewTime(now)
 		st.CompletionTime = &t
 		st.Conditions = setCondition(st.Conditions, api.JobComplete, api.ConditionTrue, ReasonCompletionsReached, "Reached expected number of succeeded pods", now)
+		c.Events.Eventf(j, api.EventTypeNormal, "Completed", "Job completed")
 		return controllers.Result{}, err
 	}
 	res, err := c.manage(ctx, key, j, cnt)

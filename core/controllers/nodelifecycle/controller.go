@@ -17,10 +17,14 @@ import (
 	"github.com/kubetwin/kubetwin/core/clock"
 	"github.com/kubetwin/kubetwin/core/controllers"
 	"github.com/kubetwin/kubetwin/core/controllers/cache"
+	"github.com/kubetwin/kubetwin/core/events"
 )
 
 // Name is the controller's name in metrics and logs.
 const Name = "nodelifecycle"
+
+// Component reports the controller's events, as Kubernetes names it.
+const Component = "node-controller"
 
 // Defaults as Kubernetes' kube-controller-manager flags.
 const (
@@ -66,6 +70,9 @@ type Controller struct {
 	UnhealthyZoneThreshold float64       // fraction of not-ready nodes that disrupts a zone
 	LargeClusterThreshold  int           // zones with more nodes keep the secondary rate
 
+	// Events receives NodeNotReady and TaintManagerEviction; events.Nop by default.
+	Events events.Recorder
+
 	mu    sync.Mutex // guards zones
 	zones map[string]*zoneState
 }
@@ -78,7 +85,7 @@ func New(client controllers.Client, set *cache.Set, clk clock.Clock) *Controller
 		GracePeriod: DefaultGracePeriod, MonitorPeriod: DefaultMonitorPeriod,
 		EvictionRate: DefaultEvictionRate, SecondaryEvictionRate: DefaultSecondaryEvictionRate,
 		UnhealthyZoneThreshold: DefaultUnhealthyZoneThreshold, LargeClusterThreshold: DefaultLargeClusterThreshold,
-		zones: map[string]*zoneState{}}
+		zones: map[string]*zoneState{}, Events: events.Nop}
 }
 
 // Descriptor describes the controller for a driver: a node queues itself

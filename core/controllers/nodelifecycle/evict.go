@@ -54,6 +54,7 @@ func (c *Controller) evictPods(ctx context.Context, n *api.Node, now time.Time, 
 
 // deletePod deletes p, guarded by its UID; a pod already gone is no error.
 func (c *Controller) deletePod(ctx context.Context, p *api.Pod) error {
+	c.Events.Eventf(p, api.EventTypeNormal, "TaintManagerEviction", "Marking for deletion Pod %s", p.Key())
 	opts := registry.DeleteOptions{DeleteOptions: store.DeleteOptions{UID: p.UID}}
 	_, _, err := c.client.Delete(ctx, controllers.PodKind, p.Namespace, p.Name, opts)
 	if err != nil && !registry.IsNotFound(err) {

@@ -93,6 +93,9 @@ func (c *Controller) syncConditions(ctx context.Context, n *api.Node, now time.T
 	if err != nil {
 		return nil, fmt.Errorf("mark conditions unknown: %w", err)
 	}
+	if readyStatus(n) != api.ConditionUnknown {
+		c.Events.Eventf(n, api.EventTypeNormal, "NodeNotReady", "Node %s status is now: NodeNotReady", n.Name)
+	}
 	return out.(*api.Node), nil
 }
 

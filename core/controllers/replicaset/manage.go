@@ -33,7 +33,7 @@ func (c *Controller) manageReplicas(ctx context.Context, key controllers.Key, rs
 			return FailedCreate, err
 		}
 	case diff > 0:
-		if err := c.deletePods(ctx, key, podsToDelete(active, min(diff, c.burst()))); err != nil {
+		if err := c.deletePods(ctx, key, rs, podsToDelete(active, min(diff, c.burst()))); err != nil {
 			return FailedDelete, err
 		}
 	}
@@ -53,20 +53,22 @@ func (c *Controller) burst() int {
 func (c *Controller) createPods(ctx context.Context, key controllers.Key, rs *api.ReplicaSet, n int) error {
 	c.exp.ExpectCreations(key, n)
 	for i := range n {
-		_, err := c.client.Create(ctx, controllers.PodKind, rs.Namespace, newPod(rs), registry.CreateOptions{})
+		out, err := c.client.Create(ctx, controllers.PodKind, rs.Namespace, newPod(rs), registry.CreateOptions{})
 		if err != nil {
 			for range n - i {
 				c.exp.CreationObserved(key)
 			}
+			c.Events.Eventf(rs, api.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
 			return fmt.Errorf("create pod %d of %d: %w", i+1, n, err)
 		}
+		c.Events.Eventf(rs, api.EventTypeNormal, "SuccessfulCreate", "Created pod: %s", out.GetObjectMeta().Name)
 	}
 	return nil
 }
 
 // deletePods deletes victims (each guarded by its UID), expecting to see
 // each deletion; a failed delete is taken off the expectations.
-func (c *Controller) deletePods(ctx context.Context, key controllers.Key, victims []*api.Pod) error {
+func (c *Controller) deletePods(ctx context.Context, key controllers.Key, rs *api.ReplicaSet, victims []*api.Pod) error {
 	uids := make([]string, len(victims))
 	for i, p := range victims {
 		uids[i] = p.UID
@@ -77,10 +79,12 @@ func (c *Controller) deletePods(ctx context.Context, key controllers.Key, victim
 		opts := registry.DeleteOptions{DeleteOptions: store.DeleteOptions{UID: p.UID}}
 		_, _, err := c.client.Delete(ctx, controllers.PodKind, p.Namespace, p.Name, opts)
 		if err == nil {
+			c.Events.Eventf(rs, api.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
 			continue
 		}
 		c.exp.DeletionObserved(key, p.UID)
 		if !registry.IsNotFound(err) {
+			c.Events.Eventf(rs, api.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
 			errs = append(errs, fmt.Errorf("delete pod %s: %w", p.Name, err))
 		}
 	}

@@ -14,10 +14,14 @@ import (
 	"github.com/kubetwin/kubetwin/core/clock"
 	"github.com/kubetwin/kubetwin/core/controllers"
 	"github.com/kubetwin/kubetwin/core/controllers/cache"
+	"github.com/kubetwin/kubetwin/core/events"
 )
 
 // Name is the controller's name in metrics and logs.
 const Name = "replicaset"
+
+// Component reports the controller's events, as Kubernetes names it.
+const Component = "replicaset-controller"
 
 // BurstReplicas bounds the creates or deletes of one reconcile, as
 // Kubernetes' burstReplicas does, so one huge scale-up cannot monopolise
@@ -33,6 +37,8 @@ type Controller struct {
 	exp      *controllers.Expectations
 	// Burst bounds creates or deletes per reconcile; BurstReplicas by default.
 	Burst int
+	// Events receives SuccessfulCreate, SuccessfulDelete and their failures; events.Nop by default.
+	Events events.Recorder
 }
 
 // New returns a ReplicaSet controller writing through client and reading
@@ -41,7 +47,7 @@ type Controller struct {
 func New(client controllers.Client, set *cache.Set, clk clock.Clock) *Controller {
 	c := &Controller{client: client, clock: clk,
 		rsCache: set.For(controllers.ReplicaSetKind), podCache: set.For(controllers.PodKind),
-		exp: controllers.NewExpectations(clk), Burst: BurstReplicas}
+		exp: controllers.NewExpectations(clk), Burst: BurstReplicas, Events: events.Nop}
 	c.podCache.AddHandler(c.exp.ObserveOwned(controllers.ReplicaSetKind))
 	return c
 }
