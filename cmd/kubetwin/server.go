@@ -100,6 +100,8 @@ type runningServer struct {
 	http       *http.Server
 	serveErr   chan error
 	metrics    *prometheus.Registry
+	// reg is the registry served, for in-process tests that play a node agent.
+	reg *registry.Registry
 	// stopControlPlane stops the scheduler and controllers; nil when none run.
 	stopControlPlane func()
 	store            store.Store
@@ -130,6 +132,7 @@ func startServer(ctx context.Context, o serverOptions) (*runningServer, error) {
 	if err := ensureNamespaces(ctx, reg); err != nil {
 		return nil, err
 	}
+	s.reg = reg
 	if err := s.startControlPlane(reg, o, os.Stderr); err != nil {
 		return nil, err
 	}

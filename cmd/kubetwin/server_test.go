@@ -57,14 +57,21 @@ func kubectlBin(t *testing.T) string {
 	return bin
 }
 
+// kubectlCommand is kubectl with the server's kubeconfig and a discovery
+// cache of its own.
+func kubectlCommand(ctx context.Context, t *testing.T, kubeconfig string, args []string) *exec.Cmd {
+	t.Helper()
+	return exec.CommandContext(ctx, kubectlBin(t), append([]string{"--kubeconfig", kubeconfig,
+		"--cache-dir", filepath.Join(filepath.Dir(kubeconfig), "kubectl-cache")}, args...)...)
+}
+
 // runKubectl runs kubectl with the server's kubeconfig and requires success
 // and every wanted string in the output.
 func runKubectl(t *testing.T, kubeconfig, stdin string, args []string, want ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, kubectlBin(t), append([]string{"--kubeconfig", kubeconfig,
-		"--cache-dir", filepath.Join(filepath.Dir(kubeconfig), "kubectl-cache")}, args...)...)
+	cmd := kubectlCommand(ctx, t, kubeconfig, args)
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/api/fixtures"
+	"github.com/kubetwin/kubetwin/core/api/resource"
+	"github.com/kubetwin/kubetwin/core/registry"
+	"github.com/kubetwin/kubetwin/core/store"
+)
+
+// fakeKubelets play the node agents the tests have no real ones for: they
+// register nodes, renew their leases, report bound pods Running and Ready,
+// and finish the deletion of pods marked for it.
+type fakeKubelets struct {
+	t     *testing.T
+	reg   *registry.Registry
+	nodes []string
+	stop  context.CancelFunc
+	done  sync.WaitGroup
+}
+
+// kubeletPeriod is how often the fake agents act; well under the 40 s lease grace.
+const kubeletPeriod = 100 * time.Millisecond
+
+func startFakeKubelets(t *testing.T, reg *registry.Registry, nodes ...string) *fakeKubelets {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	k := &fakeKubelets{t: t, reg: reg, nodes: nodes, stop: cancel}
+	for _, n := range nodes {
+		k.register(ctx, n)
+	}
+	k.done.Add(1)
+	go func() {
+		defer k.done.Done()
+		tick := time.NewTicker(kubeletPeriod)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				k.step(ctx)
+			}
+		}
+	}()
+	t.Cleanup(func() { cancel(); k.done.Wait() })
+	return k
+}
+
+func (k *fakeKubelets) register(ctx context.Context, name string) {
+	k.t.Helper()
+	node := fixtures.MakeNode().Name(name).CPU("4").Memory("8Gi").Obj()
+	node.Status.Capacity[api.ResourcePods] = resource.MustParse("110")
+	node.Status.Allocatable[api.ResourcePods] = resource.MustParse("110")
+	obj, err := k.reg.Create(ctx, kindOf(k.t, "v1", "Node"), "", node, registry.CreateOptions{})
+	if err != nil {
+		k.t.Fatalf("register node %s: %v", name, err)
+	}
+	n := obj.(*api.Node).DeepCopy()
+	n.Status = node.Status
+	n.Status.Conditions = []api.NodeCondition{{Type: api.NodeReady, Status: api.ConditionTrue, Reason: "KubeletReady"}}
+	if _, err := k.reg.Update(ctx, kindOf(k.t, "v1", "Node"), n, registry.UpdateOptions{Subresource: registry.SubresourceStatus}); err != nil {
+		k.t.Fatalf("node %s status: %v", name, err)
+	}
+}
+
+// step renews the leases and moves the pods on; errors are retried next step.
+func (k *fakeKubelets) step(ctx context.Context) {
+	leaseKind := kindOf(k.t, "coordination.k8s.io/v1", "Lease")
+	now := api.NewMicroTime(time.Now())
+	for _, n := range k.nodes {
+		obj, err := k.reg.Get(ctx, leaseKind, api.NamespaceNodeLease, n)
+		if registry.IsNotFound(err) {
+			l := fixtures.MakeLease(n, 40)
+			l.Spec.RenewTime = &now
+			_, _ = k.reg.Create(ctx, leaseKind, api.NamespaceNodeLease, l, registry.CreateOptions{})
+			continue
+		}
+		if err == nil {
+			l := obj.(*api.Lease).DeepCopy()
+			l.Spec.RenewTime = &now
+			_, _ = k.reg.Update(ctx, leaseKind, l, registry.UpdateOptions{})
+		}
+	}
+	podKind := kindOf(k.t, "v1", "Pod")
+	res, err := k.reg.List(ctx, podKind, store.ListOptions{})
+	if err != nil {
+		return
+	}
+	for _, o := range res.Items {
+		k.movePod(ctx, podKind, o.(*api.Pod))
+	}
+}
+
+func (k *fakeKubelets) movePod(ctx context.Context, podKind *api.Kind, p *api.Pod) {
+	if p.Spec.NodeName == "" {
+		return
+	}
+	if p.DeletionTimestamp != nil {
+		zero := int64(0)
+		_, _, _ = k.reg.Delete(ctx, podKind, p.Namespace, p.Name, registry.DeleteOptions{
+			DeleteOptions: store.DeleteOptions{UID: p.UID, GracePeriodSeconds: &zero}})
+		return
+	}
+	if p.Status.Phase == api.PodRunning {
+		return
+	}
+	next := p.DeepCopy()
+	now := api.NewTime(time.Now())
+	next.Status.Phase, next.Status.PodIP, next.Status.StartTime = api.PodRunning, "10.244.0.10", &now
+	for _, c := range []api.PodConditionType{api.PodReady, api.ContainersReady, api.PodInitialized} {
+		next.Status.Conditions = append(next.Status.Conditions,
+			api.PodCondition{Type: c, Status: api.ConditionTrue, LastTransitionTime: now})
+	}
+	_, _ = k.reg.Update(ctx, podKind, next, registry.UpdateOptions{Subresource: registry.SubresourceStatus})
+}
+
+func kindOf(t *testing.T, apiVersion, kind string) *api.Kind {
+	t.Helper()
+	k, err := api.LookupKind(apiVersion, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// eventually reruns kubectl until its output has every wanted string, for
+// state the control plane reaches asynchronously.
+func eventually(t *testing.T, kc string, limit time.Duration, args []string, want ...string) string {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		out := runKubectlQuiet(t, kc, args)
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kubectl %v: no %q after %v:\n%s", args, missing, limit, out)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// runKubectlQuiet runs kubectl and returns its output even on failure.
+func runKubectlQuiet(t *testing.T, kubeconfig string, args []string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := kubectlCommand(ctx, t, kubeconfig, args).CombinedOutput()
+	if err != nil {
+		return fmt.Sprintf("%s\n(exit: %v)", out, err)
+	}
+	return string(out)
+}
+
+// TestControlPlaneWithKubectl checks that the scheduler and controllers in
+// kubetwin server make kubectl's workflows behave as on Kubernetes.
+func TestControlPlaneWithKubectl(t *testing.T) {
+	s := startTestServer(t, t.TempDir())
+	defer stopTestServer(t, s)
+	startFakeKubelets(t, s.reg, "node-a", "node-b")
+	kc := s.Kubeconfig
+
+	t.Run("rollout", func(t *testing.T) { checkRollout(t, kc) })
+	t.Run("cascade", func(t *testing.T) { checkCascade(t, kc) })
+	t.Run("unschedulable", func(t *testing.T) { checkUnschedulable(t, kc) })
+}
+
+func checkRollout(t *testing.T, kc string) {
+	runKubectl(t, kc, "", []string{"create", "deployment", "web", "--image=nginx:1.27", "--replicas=3"},
+		"deployment.apps/web created")
+	rolloutStatus(t, kc, "web")
+	runKubectl(t, kc, "", []string{"scale", "deployment", "web", "--replicas=5"}, "deployment.apps/web scaled")
+	rolloutStatus(t, kc, "web")
+	if out := runKubectl(t, kc, "", []string{"get", "pods", "-l", "app=web", "-o", "name"}); strings.Count(out, "pod/") != 5 {
+		t.Fatalf("after scaling to 5:\n%s", out)
+	}
+	runKubectl(t, kc, "", []string{"get", "pods", "-o", "wide"}, "Running", "node-a", "node-b")
+	runKubectl(t, kc, "", []string{"set", "image", "deployment/web", "nginx=nginx:1.28"}, "image updated")
+	rolloutStatus(t, kc, "web")
+	runKubectl(t, kc, "", []string{"rollout", "history", "deployment/web"}, "REVISION", "1 ", "2 ")
+	runKubectl(t, kc, "", []string{"rollout", "undo", "deployment/web"}, "rolled back")
+	rolloutStatus(t, kc, "web")
+	runKubectl(t, kc, "", []string{"get", "deployment", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"},
+		"nginx:1.27")
+	runKubectl(t, kc, "", []string{"get", "deployment", "web"}, "5/5")
+	runKubectl(t, kc, "", []string{"describe", "deployment", "web"}, "ScalingReplicaSet", "Replicas:")
+	runKubectl(t, kc, "", []string{"get", "events"}, "Scheduled", "Successfully assigned default/web-")
+}
+
+func rolloutStatus(t *testing.T, kc, name string) {
+	t.Helper()
+	runKubectl(t, kc, "", []string{"rollout", "status", "deployment/" + name, "--timeout=18s"}, "successfully rolled out")
+}
+
+func checkCascade(t *testing.T, kc string) {
+	for _, name := range []string{"bg", "orphan", "fg"} {
+		runKubectl(t, kc, "", []string{"create", "deployment", name, "--image=nginx", "--replicas=2"})
+		rolloutStatus(t, kc, name)
+	}
+	runKubectl(t, kc, "", []string{"delete", "deployment", "bg"}, `deployment.apps "bg" deleted`)
+	eventually(t, kc, 30*time.Second, []string{"get", "rs,pods", "-l", "app=bg"}, "No resources found")
+
+	runKubectl(t, kc, "", []string{"delete", "deployment", "orphan", "--cascade=orphan"}, `deployment.apps "orphan" deleted`)
+	eventually(t, kc, 30*time.Second, []string{"get", "rs", "-l", "app=orphan", "-o",
+		"jsonpath={range .items[*]}{.metadata.name} owners=[{.metadata.ownerReferences}]{end}"}, "owners=[]")
+	if out := runKubectl(t, kc, "", []string{"get", "pods", "-l", "app=orphan", "-o", "name"}); strings.Count(out, "pod/") != 2 {
+		t.Fatalf("orphaned pods should stay:\n%s", out)
+	}
+
+	runKubectl(t, kc, "", []string{"delete", "deployment", "fg", "--cascade=foreground"}, `deployment.apps "fg" deleted`)
+	eventually(t, kc, 30*time.Second, []string{"get", "deploy,rs,pods", "-l", "app=fg"}, "No resources found")
+}
+
+const hugePod = `apiVersion: v1
+kind: Pod
+metadata: {name: huge}
+spec:
+  containers:
+  - name: c
+    image: busybox
+    resources: {requests: {cpu: "64"}}
+`
+
+func checkUnschedulable(t *testing.T, kc string) {
+	runKubectl(t, kc, hugePod, []string{"create", "-f", "-"}, "pod/huge created")
+	eventually(t, kc, 30*time.Second, []string{"describe", "pod", "huge"},
+		"FailedScheduling", "0/2 nodes are available: 2 Insufficient cpu.", "PodScheduled", "False")
+}
