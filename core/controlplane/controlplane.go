@@ -168,6 +168,11 @@ func (cp *ControlPlane) startControllers(ctx context.Context, wg *sync.WaitGroup
 	if err != nil {
 		return fmt.Errorf("control plane: %w", err)
 	}
+	if cp.cfg.Metrics != nil {
+		if err := r.RegisterMetrics(cp.cfg.Metrics); err != nil {
+			return fmt.Errorf("control plane: %w", err)
+		}
+	}
 	r.OnError = func(name string, key controllers.Key, err error) {
 		cp.report(name, fmt.Errorf("reconcile %s: %w", key, err))
 	}

@@ -34,10 +34,44 @@ type Queue[T comparable] struct {
 	cond       *sync.Cond
 	queue      []T
 	dirty      map[T]time.Time // queued or to be requeued, with the time it was first added
-	processing map[T]struct{}
+	processing map[T]time.Time // by the time its worker took it
 	waiting    map[T]*delayed
 	shutdown   bool
 	stats      Stats
+	observer   Observer
+}
+
+// Observer hears of a queue's activity, so a driver can export Kubernetes'
+// workqueue metrics without this package depending on a metrics library.
+// It is called with the queue's lock held and must not call back into it.
+type Observer interface {
+	Added()                      // an item entered the queue
+	Taken(wait time.Duration)    // a worker took an item that had waited this long
+	Finished(work time.Duration) // a worker finished an item it had worked on this long
+	Retried()                    // an item was re-queued after a failure
+	Depth(n int)                 // the number of items waiting changed
+}
+
+// SetObserver installs o; call it before the queue is used.
+func (q *Queue[T]) SetObserver(o Observer) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.observer = o
+}
+
+// InFlight reports how long the items now being worked on have been worked
+// on, summed and at most (Kubernetes' unfinished-work and
+// longest-running-processor gauges).
+func (q *Queue[T]) InFlight() (total, longest time.Duration) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	now := q.clock.Now()
+	for _, start := range q.processing {
+		d := now.Sub(start)
+		total += d
+		longest = max(longest, d)
+	}
+	return total, longest
 }
 
 // delayed is an item parked until its clock timer fires.
@@ -56,7 +90,7 @@ func New[T comparable](c clock.Clock) *Queue[T] {
 // drivers that want other back-off bounds.
 func NewWithLimiter[T comparable](c clock.Clock, l *ItemExponentialLimiter[T]) *Queue[T] {
 	q := &Queue[T]{clock: c, limiter: l, dirty: map[T]time.Time{},
-		processing: map[T]struct{}{}, waiting: map[T]*delayed{}}
+		processing: map[T]time.Time{}, waiting: map[T]*delayed{}}
 	q.cond = sync.NewCond(&q.mu)
 	return q
 }
@@ -78,11 +112,22 @@ func (q *Queue[T]) addLocked(item T) {
 	}
 	q.dirty[item] = q.clock.Now()
 	q.stats.Adds++
+	if q.observer != nil {
+		q.observer.Added()
+	}
 	if _, ok := q.processing[item]; ok {
 		return
 	}
+	q.push(item)
+}
+
+// push appends item to the queue and wakes a worker.
+func (q *Queue[T]) push(item T) {
 	q.queue = append(q.queue, item)
 	q.cond.Signal()
+	if q.observer != nil {
+		q.observer.Depth(len(q.queue))
+	}
 }
 
 // AddAfter queues item once d has passed on the clock; a later request for
@@ -126,6 +171,9 @@ func (q *Queue[T]) fire(item T, w *delayed) {
 func (q *Queue[T]) AddRateLimited(item T) {
 	q.mu.Lock()
 	q.stats.Retries++
+	if q.observer != nil {
+		q.observer.Retried()
+	}
 	q.mu.Unlock()
 	q.AddAfter(item, q.limiter.When(item))
 }
@@ -167,12 +215,17 @@ func (q *Queue[T]) takeLocked() T {
 	var zero T
 	q.queue[0] = zero
 	q.queue = q.queue[1:]
-	wait := q.clock.Since(q.dirty[item])
+	now := q.clock.Now()
+	wait := now.Sub(q.dirty[item])
 	q.stats.Taken++
 	q.stats.TotalLatency += wait
 	q.stats.MaxLatency = max(q.stats.MaxLatency, wait)
-	q.processing[item] = struct{}{}
+	q.processing[item] = now
 	delete(q.dirty, item)
+	if q.observer != nil {
+		q.observer.Taken(wait)
+		q.observer.Depth(len(q.queue))
+	}
 	return item
 }
 
@@ -181,10 +234,12 @@ func (q *Queue[T]) takeLocked() T {
 func (q *Queue[T]) Done(item T) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if start, ok := q.processing[item]; ok && q.observer != nil {
+		q.observer.Finished(q.clock.Since(start))
+	}
 	delete(q.processing, item)
 	if _, ok := q.dirty[item]; ok {
-		q.queue = append(q.queue, item)
-		q.cond.Signal()
+		q.push(item)
 	}
 }
 
