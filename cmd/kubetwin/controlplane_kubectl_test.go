@@ -178,6 +178,11 @@ func TestControlPlaneWithKubectl(t *testing.T) {
 	t.Run("rollout", func(t *testing.T) { checkRollout(t, kc) })
 	t.Run("cascade", func(t *testing.T) { checkCascade(t, kc) })
 	t.Run("unschedulable", func(t *testing.T) { checkUnschedulable(t, kc) })
+	t.Run("metrics", func(t *testing.T) {
+		runKubectl(t, kc, "", []string{"get", "--raw", "/metrics"}, `apiserver_request_total{code="201"`,
+			`workqueue_adds_total{name="replicaset"}`, `scheduler_schedule_attempts_total{profile="default-scheduler",result="scheduled"}`,
+			`apiserver_storage_objects{resource="deployments.apps"}`)
+	})
 }
 
 func checkRollout(t *testing.T, kc string) {

@@ -8,6 +8,7 @@
 // which kubectl accepts; clients asking for a meta.k8s.io Table (kubectl
 // get) get one, with the columns kubectl users know. Discovery is served in the plain
 // (non-aggregated) form, which client-go reads whatever it asked for.
+// /metrics serves Prometheus metrics named as kube-apiserver's.
 // OpenAPI v3 documents, generated from the Go types, let kubectl validate
 // on the server and compute strategic merge patches for apply; OpenAPI v2
 // is not served, and kubectl 1.32 does without it.
@@ -15,8 +16,11 @@ package apiserver
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/clock"
@@ -43,6 +47,10 @@ type Config struct {
 	Auth *TokenAuthenticator
 	// Clock times watch timeouts and Table ages; nil means the registry's clock.
 	Clock clock.Clock
+	// Metrics is the registry served at /metrics, to which the server adds
+	// its request metrics; other components may share it. nil means a
+	// private one.
+	Metrics *prometheus.Registry
 }
 
 // Server is the HTTP handler; create it with New.
@@ -52,6 +60,8 @@ type Server struct {
 	maxBody int64
 	clock   clock.Clock
 	auth    *TokenAuthenticator
+	metrics *apiMetrics
+	scrape  http.Handler
 }
 
 // New returns the API server handler for cfg.
@@ -70,6 +80,15 @@ func New(cfg Config) *Server {
 	if s.clock == nil {
 		s.clock = clock.Real()
 	}
+	promReg := cfg.Metrics
+	if promReg == nil {
+		promReg = prometheus.NewRegistry()
+	}
+	m, err := newAPIMetrics(promReg, cfg.Registry)
+	if err != nil {
+		panic(fmt.Sprintf("apiserver: %v (one registry serves one API server)", err))
+	}
+	s.metrics, s.scrape = m, metricsHandler(promReg)
 	return s
 }
 
@@ -85,7 +104,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r = r.WithContext(withUser(r.Context(), u))
 	}
-	s.route(w, r, path)
+	start := s.clock.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	s.route(sw, r, path)
+	s.metrics.observe(r, path, sw.code, s.clock.Since(start))
 }
 
 // route sends a request to the handler its path names.
@@ -97,6 +119,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, path string) {
 		return
 	case "version":
 		s.serveVersion(w)
+		return
+	case "metrics":
+		s.scrape.ServeHTTP(w, r)
 		return
 	case "api":
 		writeJSON(w, http.StatusOK, apiVersions())
