@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/kubetwin/kubetwin/core/api/labels"
 )
@@ -52,6 +53,15 @@ func (m *ObjectMeta) Key() string {
 		return m.Name
 	}
 	return m.Namespace + "/" + m.Name
+}
+
+// CompareKeys orders objects by namespace, then name: the order caches
+// and controllers list in, without building key strings.
+func CompareKeys(a, b *ObjectMeta) int {
+	if c := strings.Compare(a.Namespace, b.Namespace); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Name, b.Name)
 }
 
 // ManagedField records which manager owns which fields, for server-side apply.

@@ -1,7 +1,6 @@
 package controllers
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -62,15 +61,21 @@ func (c Claimer) Claim(ctx context.Context, candidates []api.Object) ([]api.Obje
 	return owned, nil
 }
 
-// MergeByKey unions two key-ordered lists without duplicates, in key order.
+// MergeByKey unions two key-ordered lists without duplicates, in key
+// order, in one linear pass.
 func MergeByKey(a, b []api.Object) []api.Object {
-	out := append(slices.Clone(a), b...)
-	slices.SortFunc(out, func(x, y api.Object) int {
-		return cmp.Compare(x.GetObjectMeta().Key(), y.GetObjectMeta().Key())
-	})
-	return slices.CompactFunc(out, func(x, y api.Object) bool {
-		return x.GetObjectMeta().Key() == y.GetObjectMeta().Key()
-	})
+	out := make([]api.Object, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		switch c := api.CompareKeys(a[0].GetObjectMeta(), b[0].GetObjectMeta()); {
+		case c < 0:
+			out, a = append(out, a[0]), a[1:]
+		case c > 0:
+			out, b = append(out, b[0]), b[1:]
+		default:
+			out, a, b = append(out, a[0]), a[1:], b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // ControllerRef is the controller reference an owner puts on its children.

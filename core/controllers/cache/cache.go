@@ -10,7 +10,6 @@
 package cache
 
 import (
-	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -115,6 +114,24 @@ func (c *Cache) ByOwner(uid string) []api.Object {
 	return collect(c.byOwner[uid], nil)
 }
 
+// Orphans returns the cached objects in namespace that have no controller
+// owner and match sel, ordered by key: the candidates for adoption, found
+// without sorting everything in the namespace.
+func (c *Cache) Orphans(namespace string, sel labels.Selector) []api.Object {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []api.Object
+	for _, o := range c.byNS[namespace] {
+		if ControllerOf(o) == nil && (sel == nil || sel.Matches(labels.Set(o.GetObjectMeta().Labels))) {
+			out = append(out, o)
+		}
+	}
+	slices.SortFunc(out, func(a, b api.Object) int {
+		return api.CompareKeys(a.GetObjectMeta(), b.GetObjectMeta())
+	})
+	return out
+}
+
 // collect copies the matching values of m out in key order, so callers
 // never see map order.
 func collect(m map[string]api.Object, sel labels.Selector) []api.Object {
@@ -125,7 +142,7 @@ func collect(m map[string]api.Object, sel labels.Selector) []api.Object {
 		}
 	}
 	slices.SortFunc(out, func(a, b api.Object) int {
-		return cmp.Compare(a.GetObjectMeta().Key(), b.GetObjectMeta().Key())
+		return api.CompareKeys(a.GetObjectMeta(), b.GetObjectMeta())
 	})
 	return out
 }

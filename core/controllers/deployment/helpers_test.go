@@ -22,7 +22,7 @@ var dKey = controllers.Key{Namespace: "default", Name: "web"}
 // harness drives the Deployment and ReplicaSet controllers by hand and
 // plays the node: it makes the pods it is allowed to Ready.
 type harness struct {
-	t  *testing.T
+	t  testing.TB
 	e  *controllertest.Env
 	dc *deployment.Controller
 	rc *replicaset.Controller
@@ -33,7 +33,7 @@ type harness struct {
 	ips   int
 }
 
-func newHarness(t *testing.T, d *api.Deployment) *harness {
+func newHarness(t testing.TB, d *api.Deployment) *harness {
 	e := controllertest.New(t)
 	h := &harness{t: t, e: e, dc: deployment.New(e.Reg, e.Caches, e.Clock),
 		rc: replicaset.New(e.Reg, e.Caches, e.Clock), ready: func(*api.Pod) bool { return true }}

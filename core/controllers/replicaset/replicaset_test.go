@@ -19,7 +19,7 @@ import (
 
 var rsKey = controllers.Key{Namespace: "default", Name: "web"}
 
-func setup(t *testing.T, replicas int32) (*controllertest.Env, *replicaset.Controller, *api.ReplicaSet) {
+func setup(t testing.TB, replicas int32) (*controllertest.Env, *replicaset.Controller, *api.ReplicaSet) {
 	e := controllertest.New(t)
 	c := replicaset.New(e.Reg, e.Caches, e.Clock)
 	rs := e.Create(controllers.ReplicaSetKind, fixtures.MakeReplicaSet("web").Replicas(replicas).Obj()).(*api.ReplicaSet)
