@@ -170,19 +170,43 @@ func runKubectlQuiet(t *testing.T, kubeconfig string, args []string) string {
 // TestControlPlaneWithKubectl checks that the scheduler and controllers in
 // kubetwin server make kubectl's workflows behave as on Kubernetes.
 func TestControlPlaneWithKubectl(t *testing.T) {
-	s := startTestServer(t, t.TempDir())
-	defer stopTestServer(t, s)
+	var errs lockedBuffer
+	s := startTestServerWith(t, serverOptions{dataDir: t.TempDir(), logTo: &errs})
+	defer func() {
+		stopTestServer(t, s)
+		if errs.String() != "" {
+			t.Errorf("the control plane reported errors:\n%s", errs.String())
+		}
+	}()
 	startFakeKubelets(t, s.reg, "node-a", "node-b")
 	kc := s.Kubeconfig
 
 	t.Run("rollout", func(t *testing.T) { checkRollout(t, kc) })
-	t.Run("cascade", func(t *testing.T) { checkCascade(t, kc) })
+	t.Run("cascade", func(t *testing.T) { checkCascade(t, kc, s.reg) })
 	t.Run("unschedulable", func(t *testing.T) { checkUnschedulable(t, kc) })
 	t.Run("metrics", func(t *testing.T) {
 		runKubectl(t, kc, "", []string{"get", "--raw", "/metrics"}, `apiserver_request_total{code="201"`,
 			`workqueue_adds_total{name="replicaset"}`, `scheduler_schedule_attempts_total{profile="default-scheduler",result="scheduled"}`,
 			`apiserver_storage_objects{resource="deployments.apps"}`)
 	})
+}
+
+// lockedBuffer collects what the control plane logs from its goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func checkRollout(t *testing.T, kc string) {
@@ -212,7 +236,7 @@ func rolloutStatus(t *testing.T, kc, name string) {
 	runKubectl(t, kc, "", []string{"rollout", "status", "deployment/" + name, "--timeout=18s"}, "successfully rolled out")
 }
 
-func checkCascade(t *testing.T, kc string) {
+func checkCascade(t *testing.T, kc string, reg *registry.Registry) {
 	for _, name := range []string{"bg", "orphan", "fg"} {
 		runKubectl(t, kc, "", []string{"create", "deployment", name, "--image=nginx", "--replicas=2"})
 		rolloutStatus(t, kc, name)
@@ -227,8 +251,11 @@ func checkCascade(t *testing.T, kc string) {
 		t.Fatalf("orphaned pods should stay:\n%s", out)
 	}
 
+	gone := recordRemovals(t, reg, "app=fg", kindOf(t, "apps/v1", "Deployment"),
+		kindOf(t, "apps/v1", "ReplicaSet"), kindOf(t, "v1", "Pod"))
 	runKubectl(t, kc, "", []string{"delete", "deployment", "fg", "--cascade=foreground"}, `deployment.apps "fg" deleted`)
 	eventually(t, kc, 30*time.Second, []string{"get", "deploy,rs,pods", "-l", "app=fg"}, "No resources found")
+	gone.lastIs(t, "Deployment/fg", 4, 5*time.Second) // after its ReplicaSet and 2 pods
 }
 
 const hugePod = `apiVersion: v1

@@ -44,6 +44,8 @@ type serverOptions struct {
 	// noScheduler and noControllers leave the scheduler or the
 	// controllers out of the process (--scheduler=false, --controllers=false).
 	noScheduler, noControllers bool
+	// logTo hears the control plane's errors; nil is stderr.
+	logTo io.Writer
 }
 
 func newServerCommand() *cobra.Command {
@@ -133,7 +135,11 @@ func startServer(ctx context.Context, o serverOptions) (*runningServer, error) {
 		return nil, err
 	}
 	s.reg = reg
-	if err := s.startControlPlane(reg, o, os.Stderr); err != nil {
+	logTo := o.logTo
+	if logTo == nil {
+		logTo = os.Stderr
+	}
+	if err := s.startControlPlane(reg, o, logTo); err != nil {
 		return nil, err
 	}
 	if err := s.serve(reg, o); err != nil {

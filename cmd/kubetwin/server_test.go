@@ -88,8 +88,14 @@ func runKubectl(t *testing.T, kubeconfig, stdin string, args []string, want ...s
 // startTestServer runs the server in process on dir and a free port.
 func startTestServer(t *testing.T, dir string) *runningServer {
 	t.Helper()
-	s, err := startServer(context.Background(), serverOptions{dataDir: dir, listen: "127.0.0.1:0",
-		serviceCIDR: "10.96.0.0/16"})
+	return startTestServerWith(t, serverOptions{dataDir: dir})
+}
+
+// startTestServerWith runs the server with o on a free port.
+func startTestServerWith(t *testing.T, o serverOptions) *runningServer {
+	t.Helper()
+	o.listen, o.serviceCIDR = "127.0.0.1:0", "10.96.0.0/16"
+	s, err := startServer(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,15 +17,6 @@ import (
 	"github.com/kubetwin/kubetwin/core/clock"
 	"github.com/kubetwin/kubetwin/core/controllers"
 	"github.com/kubetwin/kubetwin/core/controllers/cache"
-	"github.com/kubetwin/kubetwin/core/controllers/daemonset"
-	"github.com/kubetwin/kubetwin/core/controllers/deployment"
-	"github.com/kubetwin/kubetwin/core/controllers/endpoints"
-	"github.com/kubetwin/kubetwin/core/controllers/gc"
-	"github.com/kubetwin/kubetwin/core/controllers/job"
-	"github.com/kubetwin/kubetwin/core/controllers/namespace"
-	"github.com/kubetwin/kubetwin/core/controllers/nodelifecycle"
-	"github.com/kubetwin/kubetwin/core/controllers/podgc"
-	"github.com/kubetwin/kubetwin/core/controllers/replicaset"
 	"github.com/kubetwin/kubetwin/core/events"
 	"github.com/kubetwin/kubetwin/core/registry"
 	"github.com/kubetwin/kubetwin/core/scheduler"
@@ -48,6 +39,10 @@ type Config struct {
 	// NoScheduler and NoControllers leave those parts out (a cluster with
 	// an external scheduler, or an API server alone).
 	NoScheduler, NoControllers bool
+	// Controllers picks controllers by name, as kube-controller-manager's
+	// --controllers does: "*" for all, "name" for one, "-name" to leave
+	// one out; empty means all.
+	Controllers []string
 	// Profiles and Plugins configure the scheduler; none means the default profile.
 	Profiles []framework.Profile
 	Plugins  framework.Registry
@@ -82,7 +77,11 @@ func New(cfg Config) (*ControlPlane, error) {
 		}
 	}
 	if !cfg.NoControllers {
-		cp.Controllers = cp.newControllers()
+		ctls, err := cp.newControllers()
+		if err != nil {
+			return nil, err
+		}
+		cp.Controllers = ctls
 	}
 	return cp, nil
 }
@@ -99,34 +98,6 @@ func (cp *ControlPlane) newScheduler() error {
 	cp.WriteBack = &driver.WriteBack{Client: cfg.Registry, Clock: cfg.Clock,
 		Events: cp.Sink.Recorder(driver.Component)}
 	return nil
-}
-
-// newControllers builds every controller, in a fixed order so drivers
-// that iterate them stay deterministic, each reporting events as
-// Kubernetes' controller of that name does.
-func (cp *ControlPlane) newControllers() []controllers.Controller {
-	reg, set, clk, sink := cp.cfg.Registry, cp.Caches, cp.cfg.Clock, cp.Sink
-	rs := replicaset.New(reg, set, clk)
-	rs.Events = sink.Recorder(replicaset.Component)
-	dep := deployment.New(reg, set, clk)
-	dep.Events = sink.Recorder(deployment.Component)
-	ds := daemonset.New(reg, set, clk)
-	ds.Events = sink.Recorder(daemonset.Component)
-	jobs := job.New(reg, set, clk)
-	jobs.Events = sink.Recorder(job.Component)
-	nodes := nodelifecycle.New(reg, set, clk)
-	nodes.Events = sink.Recorder(nodelifecycle.Component)
-	return []controllers.Controller{
-		rs.Descriptor(DefaultWorkers),
-		dep.Descriptor(DefaultWorkers),
-		ds.Descriptor(DaemonSetWorkers),
-		jobs.Descriptor(DefaultWorkers),
-		endpoints.New(reg, set).Descriptor(DefaultWorkers),
-		nodes.Descriptor(),
-		namespace.New(reg, set, clk).Descriptor(),
-		gc.New(reg, set).Descriptor(),
-		podgc.New(reg, set).Descriptor(),
-	}
 }
 
 // Run drives the control plane on goroutines until ctx ends: the caches,

@@ -22,15 +22,15 @@ func (c *Cache) AssumePod(pod *api.Pod) error {
 }
 
 // FinishBinding records that the bind call returned; the pod stays assumed
-// until the driver reports it added.
+// until the driver reports it added. A pod no longer assumed is fine: on
+// a real control plane the watch may confirm (or even delete) the bound
+// pod before the bind call returns, as kube-scheduler's cache allows.
 func (c *Cache) FinishBinding(pod *api.Pod) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ps, ok := c.pods[framework.PodKey(pod)]
-	if !ok || !ps.assumed {
-		return fmt.Errorf("finish binding %s: %w", framework.PodKey(pod), ErrNotAssumed)
+	if ps, ok := c.pods[framework.PodKey(pod)]; ok && ps.assumed {
+		ps.bindingFinished = true
 	}
-	ps.bindingFinished = true
 	return nil
 }
 

@@ -36,7 +36,10 @@ type Driver struct {
 	sched *scheduler.Scheduler
 	wb    *WriteBack
 	// feed serialises the cache handlers' calls into the scheduler, which
-	// come from one goroutine per cache.
+	// come from one goroutine per cache, so each event's several steps
+	// (queue, nominator, cache) apply as one. The scheduler's Cache, Queue
+	// and nominator lock themselves, so the binding goroutines of Run may
+	// touch them meanwhile; its snapshot and rand belong to Run's loop alone.
 	feed sync.Mutex
 
 	// OnError, when set, hears of failures to feed the scheduler or to
@@ -85,9 +88,10 @@ func (d *Driver) onPod(old, cur api.Object) {
 	defer d.feed.Unlock()
 	switch {
 	case old == nil:
-		if p := cur.(*api.Pod); !pendingDeletion(p) {
-			d.report(d.sched.AddPod(p))
-		}
+		d.addPod(cur.(*api.Pod))
+	case terminated(old.(*api.Pod)):
+		// The scheduler forgot the pod when it ended (or never took it);
+		// its later changes and its deletion are nothing to it.
 	case cur == nil:
 		d.report(d.sched.DeletePod(old.(*api.Pod)))
 	default:
@@ -95,13 +99,24 @@ func (d *Driver) onPod(old, cur api.Object) {
 	}
 }
 
-// updatePod routes a change. A pending pod being deleted leaves the queue;
-// a pending pod whose change cannot alter where it fits (its status, such
-// as the condition the write-back just set) is not requeued, as
-// kube-scheduler skips such updates.
+// addPod routes a pod seen for the first time. A pending pod already being
+// deleted is not queued; a bound one still holds its node's room until it
+// is gone, as after a restart during its graceful termination.
+func (d *Driver) addPod(p *api.Pod) {
+	if p.Spec.NodeName == "" && pendingDeletion(p) {
+		return
+	}
+	d.report(d.sched.AddPod(p))
+}
+
+// updatePod routes a change. A pending pod being deleted or that ended
+// (failed before it was placed) leaves the queue, as kube-scheduler, which
+// watches only pods not terminated, sees it deleted; a pending pod whose
+// change cannot alter where it fits (its status, such as the condition the
+// write-back just set) is not requeued, as kube-scheduler skips such updates.
 func (d *Driver) updatePod(old, cur *api.Pod) {
 	switch {
-	case cur.Spec.NodeName == "" && pendingDeletion(cur):
+	case cur.Spec.NodeName == "" && (pendingDeletion(cur) || terminated(cur)):
 		d.report(d.sched.DeletePod(old))
 	case cur.Spec.NodeName == "" && old.Spec.NodeName == "" && !schedulingRelevant(old, cur):
 	default:
@@ -110,6 +125,10 @@ func (d *Driver) updatePod(old, cur *api.Pod) {
 }
 
 func pendingDeletion(p *api.Pod) bool { return p.DeletionTimestamp != nil }
+
+func terminated(p *api.Pod) bool {
+	return p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed
+}
 
 // schedulingRelevant reports whether a change of a pending pod can alter
 // its placement: its labels, annotations or spec (whose changes the

@@ -10,12 +10,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/clock"
 	"github.com/kubetwin/kubetwin/core/events"
 	"github.com/kubetwin/kubetwin/core/registry"
 	"github.com/kubetwin/kubetwin/core/scheduler"
+	"github.com/kubetwin/kubetwin/core/scheduler/framework"
 	"github.com/kubetwin/kubetwin/core/store"
 )
 
@@ -46,9 +48,13 @@ func mustKind(kind string) *api.Kind {
 	return k
 }
 
-// statusRetries bounds retries of the condition write after a concurrent
+// statusRetries bounds retries of a status write after a concurrent
 // change to the pod.
 const statusRetries = 3
+
+// ReasonPreemptionByScheduler is the DisruptionTarget reason of a victim,
+// as Kubernetes names it, so tools that look for it find it.
+const ReasonPreemptionByScheduler = "PreemptionByScheduler"
 
 // WriteBack applies scheduling results to the cluster.
 type WriteBack struct {
@@ -89,42 +95,89 @@ func (w *WriteBack) event(obj api.Object, typ, reason, format string, args ...an
 	}
 }
 
-// preempt deletes the victims a preemption chose, each with an event
-// naming its preemptor; a victim already gone is fine.
+// preempt deletes the victims a preemption chose, as kube-scheduler does:
+// each is first marked DisruptionTarget (so its owner and the user see why
+// it goes), then deleted, then told whom it made room for. A victim
+// already gone is fine.
 func (w *WriteBack) preempt(ctx context.Context, res scheduler.Result) error {
 	var errs []error
+	preemptor := res.Pod
 	for _, v := range res.Victims {
-		w.event(v, api.EventTypeNormal, "Preempted", "Preempted by pod %s/%s on node %s",
-			res.Pod.Namespace, res.Pod.Name, res.NominatedNodeName)
-		opts := registry.DeleteOptions{DeleteOptions: store.DeleteOptions{UID: v.UID}}
-		if _, _, err := w.Client.Delete(ctx, podKind, v.Namespace, v.Name, opts); err != nil &&
-			!registry.IsNotFound(err) && !registry.IsConflict(err) {
+		mark := disruption(preemptor, w.Clock.Now())
+		err := w.updateStatus(ctx, v, func(p *api.Pod) bool { return setCondition(&p.Status, mark) })
+		deleted := false
+		if err == nil {
+			deleted, err = w.deleteVictim(ctx, v)
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("preempt %s/%s for %s/%s: %w", v.Namespace, v.Name,
-				res.Pod.Namespace, res.Pod.Name, err))
+				preemptor.Namespace, preemptor.Name, err))
+		}
+		if deleted {
+			w.event(v, api.EventTypeNormal, "Preempted", "Preempted by pod %s on node %s",
+				preemptor.UID, res.NominatedNodeName)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// writeCondition records why the pod is not scheduled, rereading it so
-// that a concurrent write is not undone, and writing only when something
-// changed: a pod retried every few seconds does not rewrite its status.
+// disruption is the condition a victim carries while it terminates.
+func disruption(preemptor *api.Pod, now time.Time) api.PodCondition {
+	name := preemptor.Spec.SchedulerName
+	if name == "" {
+		name = framework.DefaultSchedulerName
+	}
+	return api.PodCondition{Type: api.DisruptionTarget, Status: api.ConditionTrue,
+		Reason: ReasonPreemptionByScheduler, LastTransitionTime: api.NewTime(now),
+		Message: name + ": preempting to accommodate a higher priority pod"}
+}
+
+// deleteVictim deletes exactly the victim chosen, not a pod that took its
+// name, and reports whether it did (false when it was already gone).
+func (w *WriteBack) deleteVictim(ctx context.Context, v *api.Pod) (bool, error) {
+	opts := registry.DeleteOptions{DeleteOptions: store.DeleteOptions{UID: v.UID}}
+	_, _, err := w.Client.Delete(ctx, podKind, v.Namespace, v.Name, opts)
+	switch {
+	case err == nil:
+		return true, nil
+	case registry.IsNotFound(err) || registry.IsConflict(err):
+		return false, nil
+	default:
+		return false, fmt.Errorf("delete: %w", err)
+	}
+}
+
+// writeCondition records why the pod is not scheduled and where it was
+// nominated, unless it has been bound or is going away meanwhile.
 func (w *WriteBack) writeCondition(ctx context.Context, res scheduler.Result) error {
 	want := res.Condition(w.Clock.Now())
+	return w.updateStatus(ctx, res.Pod, func(p *api.Pod) bool {
+		if p.Spec.NodeName != "" || p.DeletionTimestamp != nil {
+			return false
+		}
+		changed := setCondition(&p.Status, want)
+		if n := res.NominatedNodeName; n != "" && p.Status.NominatedNodeName != n {
+			p.Status.NominatedNodeName, changed = n, true
+		}
+		return changed
+	})
+}
+
+// updateStatus rereads pod, applies change to a copy and writes it through
+// the status subresource only when change reports a difference, so a pod
+// retried every few seconds is not rewritten. A pod deleted or replaced
+// meanwhile is left alone; a concurrent write is retried on the new version.
+func (w *WriteBack) updateStatus(ctx context.Context, pod *api.Pod, change func(*api.Pod) bool) error {
 	for range statusRetries {
-		obj, err := w.Client.Get(ctx, podKind, res.Pod.Namespace, res.Pod.Name)
+		obj, err := w.Client.Get(ctx, podKind, pod.Namespace, pod.Name)
 		if registry.IsNotFound(err) {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("read pod %s/%s: %w", res.Pod.Namespace, res.Pod.Name, err)
+			return fmt.Errorf("read pod %s/%s: %w", pod.Namespace, pod.Name, err)
 		}
-		cur := obj.(*api.Pod)
-		if cur.UID != res.Pod.UID || cur.Spec.NodeName != "" || cur.DeletionTimestamp != nil {
-			return nil // replaced, bound by someone else, or going away
-		}
-		next, changed := withCondition(cur, want, res.NominatedNodeName)
-		if !changed {
+		next := obj.(*api.Pod).DeepCopy()
+		if next.UID != pod.UID || !change(next) {
 			return nil
 		}
 		_, err = w.Client.Update(ctx, podKind, next, registry.UpdateOptions{Subresource: registry.SubresourceStatus})
@@ -132,35 +185,30 @@ func (w *WriteBack) writeCondition(ctx context.Context, res scheduler.Result) er
 			return nil
 		}
 		if !registry.IsConflict(err) {
-			return fmt.Errorf("write PodScheduled of %s/%s: %w", res.Pod.Namespace, res.Pod.Name, err)
+			return fmt.Errorf("write status of pod %s/%s: %w", pod.Namespace, pod.Name, err)
 		}
 	}
 	return nil // lost the race repeatedly; the next attempt writes it
 }
 
-// withCondition returns a copy of pod with the condition and nomination
-// applied, and whether that changes anything. The transition time moves
-// only when the condition's status does, as on Kubernetes.
-func withCondition(pod *api.Pod, c api.PodCondition, nominated string) (*api.Pod, bool) {
-	next := pod.DeepCopy()
-	changed := false
-	if nominated != "" && next.Status.NominatedNodeName != nominated {
-		next.Status.NominatedNodeName, changed = nominated, true
-	}
-	for i := range next.Status.Conditions {
-		old := &next.Status.Conditions[i]
+// setCondition puts c into status and reports whether that changed
+// anything. The transition time moves only when the condition's status
+// does, as on Kubernetes.
+func setCondition(status *api.PodStatus, c api.PodCondition) bool {
+	for i := range status.Conditions {
+		old := &status.Conditions[i]
 		if old.Type != c.Type {
 			continue
 		}
 		if old.Status == c.Status && old.Reason == c.Reason && old.Message == c.Message {
-			return next, changed
+			return false
 		}
 		if old.Status == c.Status {
 			c.LastTransitionTime = old.LastTransitionTime
 		}
 		*old = c
-		return next, true
+		return true
 	}
-	next.Status.Conditions = append(next.Status.Conditions, c)
-	return next, true
+	status.Conditions = append(status.Conditions, c)
+	return true
 }
