@@ -47,8 +47,14 @@ type FitError struct {
 	Diagnosis   Diagnosis
 }
 
+// NoNodesMessage is kube-scheduler's message for a cluster without nodes.
+const NoNodesMessage = "no nodes available to schedule pods"
+
 // Error builds the message: the reason histogram, sorted, after the node count.
 func (f *FitError) Error() string {
+	if f.NumAllNodes == 0 {
+		return NoNodesMessage
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "0/%d nodes are available:", f.NumAllNodes)
 	if f.Diagnosis.PreFilterMsg != "" {

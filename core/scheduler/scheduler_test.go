@@ -103,7 +103,7 @@ func TestNoNodesAndUnknownProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	rs := h.drain(t)
-	if len(rs) != 1 || rs[0].Err == nil || rs[0].Err.Error() != "0/0 nodes are available:" {
+	if len(rs) != 1 || rs[0].Err == nil || rs[0].Err.Error() != scheduler.NoNodesMessage {
 		t.Fatalf("results %v", placements(rs))
 	}
 	qp := &framework.QueuedPodInfo{Pod: fixtures.MakePod().Name("x").SchedulerName("nope").Obj()}
