@@ -158,13 +158,7 @@ func eventually(t *testing.T, kc string, limit time.Duration, args []string, wan
 // runKubectlQuiet runs kubectl and returns its output even on failure.
 func runKubectlQuiet(t *testing.T, kubeconfig string, args []string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	out, err := kubectlCommand(ctx, t, kubeconfig, args).CombinedOutput()
-	if err != nil {
-		return fmt.Sprintf("%s\n(exit: %v)", out, err)
-	}
-	return string(out)
+	return runKubectlQuietStdin(t, kubeconfig, "", args)
 }
 
 // TestControlPlaneWithKubectl checks that the scheduler and controllers in
@@ -184,6 +178,7 @@ func TestControlPlaneWithKubectl(t *testing.T) {
 	t.Run("rollout", func(t *testing.T) { checkRollout(t, kc) })
 	t.Run("cascade", func(t *testing.T) { checkCascade(t, kc, s.reg) })
 	t.Run("unschedulable", func(t *testing.T) { checkUnschedulable(t, kc) })
+	t.Run("apply-conflict", func(t *testing.T) { checkApplyConflict(t, kc) })
 	t.Run("metrics", func(t *testing.T) {
 		runKubectl(t, kc, "", []string{"get", "--raw", "/metrics"}, `apiserver_request_total{code="201"`,
 			`workqueue_adds_total{name="replicaset"}`, `scheduler_schedule_attempts_total{profile="default-scheduler",result="scheduled"}`,
@@ -272,4 +267,45 @@ func checkUnschedulable(t *testing.T, kc string) {
 	runKubectl(t, kc, hugePod, []string{"create", "-f", "-"}, "pod/huge created")
 	eventually(t, kc, 30*time.Second, []string{"describe", "pod", "huge"},
 		"FailedScheduling", "0/2 nodes are available: 2 Insufficient cpu.", "PodScheduled", "False")
+}
+
+const conflictManifest = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: owned}
+spec:
+  replicas: REPLICAS
+  selector: {matchLabels: {app: owned}}
+  template:
+    metadata: {labels: {app: owned}}
+    spec: {containers: [{name: c, image: busybox}]}
+`
+
+// checkApplyConflict: a second field manager changing what the first
+// applied is refused with kubectl's conflict report, until it forces.
+func checkApplyConflict(t *testing.T, kc string) {
+	manifest := func(n string) string { return strings.ReplaceAll(conflictManifest, "REPLICAS", n) }
+	runKubectl(t, kc, manifest("1"), []string{"apply", "--server-side", "-f", "-"}, "serverside-applied")
+	out := runKubectlQuietStdin(t, kc, manifest("2"), []string{"apply", "--server-side", "--field-manager=ci", "-f", "-"})
+	for _, w := range []string{"(exit:", "Apply failed with 1 conflict", `conflict with "kubectl"`, ".spec.replicas", "--force-conflicts"} {
+		if !strings.Contains(out, w) {
+			t.Fatalf("conflicting apply lacks %q:\n%s", w, out)
+		}
+	}
+	runKubectl(t, kc, manifest("2"), []string{"apply", "--server-side", "--field-manager=ci", "--force-conflicts", "-f", "-"},
+		"serverside-applied")
+	runKubectl(t, kc, "", []string{"get", "deployment", "owned", "-o", "jsonpath={.spec.replicas}"}, "2")
+}
+
+// runKubectlQuietStdin is runKubectlQuiet with input.
+func runKubectlQuietStdin(t *testing.T, kubeconfig, stdin string, args []string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := kubectlCommand(ctx, t, kubeconfig, args)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Sprintf("%s\n(exit: %v)", out, err)
+	}
+	return string(out)
 }

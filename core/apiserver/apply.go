@@ -2,12 +2,14 @@ package apiserver
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
 
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/registry"
+	"github.com/kubetwin/kubetwin/core/store"
 )
 
 // applyPatchType is the media type of a server-side apply request.
@@ -19,13 +21,16 @@ type applyRequest struct {
 	manager string
 	config  map[string]any
 	dry     bool
+	// force takes fields other managers applied instead of refusing.
+	force bool
 }
 
 // serverSideApply answers PATCH with an applied configuration: it creates
 // the object if absent, else merges the configuration in (lists by their
 // merge keys) and removes the fields this manager applied last time but
 // no longer does. Its field set is kept in metadata.managedFields.
-// Conflicts with other managers are not detected: every apply is forced.
+// Changing a field another manager applied is a 409 Conflict naming the
+// field and manager, unless force=true, which takes the field over.
 func (s *Server) serverSideApply(w http.ResponseWriter, r *http.Request, t target) {
 	req, err := s.readApply(r, t)
 	if err != nil {
@@ -34,7 +39,7 @@ func (s *Server) serverSideApply(w http.ResponseWriter, r *http.Request, t targe
 	}
 	for attempt := 0; ; attempt++ {
 		out, code, err := s.applyOnce(r, req)
-		if registry.IsConflict(err) && attempt < maxPatchRetries {
+		if errors.Is(err, store.ErrConflict) && attempt < maxPatchRetries { // a stale read, not a manager conflict
 			continue
 		}
 		if err != nil {
@@ -49,7 +54,8 @@ func (s *Server) serverSideApply(w http.ResponseWriter, r *http.Request, t targe
 // readApply reads and checks an apply request: a field manager, and a
 // configuration that decodes as the path's kind and names its object.
 func (s *Server) readApply(r *http.Request, t target) (applyRequest, error) {
-	req := applyRequest{t: t, manager: r.URL.Query().Get("fieldManager")}
+	q := r.URL.Query()
+	req := applyRequest{t: t, manager: q.Get("fieldManager"), force: q.Get("force") == "true"}
 	var err error
 	if req.dry, err = isDryRun(r); err != nil {
 		return req, err
@@ -123,6 +129,12 @@ func (s *Server) appliedObject(cur api.Object, req applyRequest, goType reflect.
 		return nil, registry.NewBadRequest(fmt.Sprintf("apply: %v", err))
 	}
 	next := fieldSetOf(req.config, goType)
+	if cs := findConflicts(base, merged, managed, req.manager, next); len(cs) > 0 {
+		if !req.force {
+			return nil, conflictError(req.t.kind, req.t.name, cs)
+		}
+		managed = withoutConflicts(managed, cs)
+	}
 	removeFields(merged, managerFields(managed, req.manager), next, goType)
 	b, err := json.Marshal(merged)
 	if err != nil {

@@ -118,6 +118,12 @@ func NewUnsupportedMediaType(contentType string) *StatusError {
 			"application/json, application/yaml (not %s)", contentType), nil, nil)
 }
 
+// NewStatusError builds an API error from its parts, for errors only one
+// handler raises (a server-side apply conflict).
+func NewStatusError(code int32, reason api.StatusReason, msg string, d *api.StatusDetails) *StatusError {
+	return newError(code, reason, msg, d, nil)
+}
+
 // NewInternalError reports a failure that is the server's fault.
 func NewInternalError(err error) *StatusError {
 	return newError(http.StatusInternalServerError, api.StatusReasonInternalError,
