@@ -179,6 +179,7 @@ func TestControlPlaneWithKubectl(t *testing.T) {
 	t.Run("cascade", func(t *testing.T) { checkCascade(t, kc, s.reg) })
 	t.Run("unschedulable", func(t *testing.T) { checkUnschedulable(t, kc) })
 	t.Run("apply-conflict", func(t *testing.T) { checkApplyConflict(t, kc) })
+	t.Run("watch", func(t *testing.T) { checkWatch(t, kc) })
 	t.Run("metrics", func(t *testing.T) {
 		runKubectl(t, kc, "", []string{"get", "--raw", "/metrics"}, `apiserver_request_total{code="201"`,
 			`workqueue_adds_total{name="replicaset"}`, `scheduler_schedule_attempts_total{profile="default-scheduler",result="scheduled"}`,
@@ -308,4 +309,48 @@ func runKubectlQuietStdin(t *testing.T, kubeconfig, stdin string, args []string)
 		return fmt.Sprintf("%s\n(exit: %v)", out, err)
 	}
 	return string(out)
+}
+
+// syncBuffer is an output buffer safe to read while kubectl writes it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// checkWatch runs kubectl get -w for a bounded time and sees a pod created
+// meanwhile appear, then become Running on its node.
+func checkWatch(t *testing.T, kc string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out syncBuffer
+	cmd := kubectlCommand(ctx, t, kc, []string{"get", "pods", "-l", "app=watched", "-w"})
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); _ = cmd.Wait() }()
+	time.Sleep(time.Second) // let the watch open before the pod exists
+	runKubectl(t, kc, "", []string{"run", "watched-pod", "--image=busybox", "--labels=app=watched"}, "pod/watched-pod created")
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), "Running") {
+		if time.Now().After(deadline) {
+			t.Fatalf("kubectl get -w showed no Running pod in 20s:\n%s", out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := out.String(); !strings.Contains(got, "watched-pod") || !strings.Contains(got, "Pending") {
+		t.Fatalf("kubectl get -w output lacks the pod's Pending then Running lines:\n%s", got)
+	}
 }
