@@ -5,19 +5,22 @@ import (
 	"slices"
 )
 
-// Throughput summarises per-interval samples of pods bound per second, in
-// the shape scheduler_perf reports.
-type Throughput struct {
+// Summary is the mean and nearest-rank percentiles of samples, in the
+// shape scheduler_perf reports them.
+type Summary struct {
 	Average float64 `json:"average"`
 	P50     float64 `json:"p50"`
 	P90     float64 `json:"p90"`
 	P99     float64 `json:"p99"`
 }
 
+// Throughput summarises per-interval samples of pods bound per second.
+type Throughput = Summary
+
 // Summarize returns the mean and nearest-rank percentiles of samples (zero when empty).
-func Summarize(samples []float64) Throughput {
+func Summarize(samples []float64) Summary {
 	if len(samples) == 0 {
-		return Throughput{}
+		return Summary{}
 	}
 	sorted := slices.Clone(samples)
 	slices.Sort(sorted)
@@ -25,7 +28,7 @@ func Summarize(samples []float64) Throughput {
 	for _, v := range sorted {
 		sum += v
 	}
-	return Throughput{Average: sum / float64(len(sorted)), P50: percentile(sorted, 50),
+	return Summary{Average: sum / float64(len(sorted)), P50: percentile(sorted, 50),
 		P90: percentile(sorted, 90), P99: percentile(sorted, 99)}
 }
 

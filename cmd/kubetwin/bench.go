@@ -25,8 +25,8 @@ type benchOptions struct {
 
 // newBenchCommand groups the benchmarks, so throughput cases run from the one binary.
 func newBenchCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "bench", Short: "Run scheduler_perf-style benchmarks"}
-	cmd.AddCommand(newBenchSchedulerCommand())
+	cmd := &cobra.Command{Use: "bench", Short: "Run benchmarks: scheduler throughput, API server load"}
+	cmd.AddCommand(newBenchSchedulerCommand(), newBenchAPIServerCommand())
 	return cmd
 }
 

@@ -102,7 +102,7 @@ func startTestServerWith(t *testing.T, o serverOptions) *runningServer {
 	return s
 }
 
-func stopTestServer(t *testing.T, s *runningServer) {
+func stopTestServer(t testing.TB, s *runningServer) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
