@@ -27,6 +27,7 @@ const (
 	StatusReasonNotAcceptable         StatusReason = "NotAcceptable"
 	StatusReasonUnsupportedMediaType  StatusReason = "UnsupportedMediaType"
 	StatusReasonInternalError         StatusReason = "InternalError"
+	StatusReasonServiceUnavailable    StatusReason = "ServiceUnavailable"
 )
 
 // ListMeta is the metadata of a list or Status, as metav1.ListMeta, so

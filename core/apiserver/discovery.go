@@ -108,7 +108,7 @@ func (s *Server) serveResourceList(w http.ResponseWriter, r *http.Request, gv st
 	writeJSON(w, http.StatusOK, doc)
 }
 
-// subresourceDocs lists k's scale and binding subresources.
+// subresourceDocs lists k's scale, binding and log subresources.
 func subresourceDocs(k *api.Kind) []apiResourceDoc {
 	var out []apiResourceDoc
 	if registry.HasScale(k) {
@@ -118,6 +118,8 @@ func subresourceDocs(k *api.Kind) []apiResourceDoc {
 	if hasSubresource(k, registry.SubresourceBinding) {
 		out = append(out, apiResourceDoc{Name: k.Resource + "/binding", Namespaced: k.Namespaced,
 			Kind: "Binding", Verbs: []string{"create"}})
+		out = append(out, apiResourceDoc{Name: k.Resource + "/" + subresourceLog, Namespaced: k.Namespaced,
+			Kind: "Pod", Verbs: []string{"get"}})
 	}
 	return out
 }

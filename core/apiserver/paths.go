@@ -96,7 +96,7 @@ func hasSubresource(k *api.Kind, sub string) bool {
 		return registry.HasStatus(k)
 	case registry.SubresourceScale:
 		return registry.HasScale(k)
-	case registry.SubresourceBinding:
+	case registry.SubresourceBinding, subresourceLog:
 		return k.Group == "" && k.Kind == "Pod"
 	}
 	return false

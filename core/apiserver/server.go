@@ -154,7 +154,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, t target) {
 		writeError(w, err)
 		return
 	}
-	if t.sub == registry.SubresourceScale || t.sub == registry.SubresourceBinding {
+	if t.sub == registry.SubresourceScale || t.sub == registry.SubresourceBinding || t.sub == subresourceLog {
 		s.serveSubresource(w, r, t)
 		return
 	}

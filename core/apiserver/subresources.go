@@ -11,9 +11,11 @@ import (
 	"github.com/kubetwin/kubetwin/core/registry"
 )
 
-// serveSubresource answers the scale and binding subresources.
+// serveSubresource answers the scale, binding and log subresources.
 func (s *Server) serveSubresource(w http.ResponseWriter, r *http.Request, t target) {
 	switch {
+	case t.sub == subresourceLog && r.Method == http.MethodGet:
+		writeError(w, s.podLog(r, t))
 	case t.sub == registry.SubresourceBinding && r.Method == http.MethodPost:
 		s.bind(w, r, t)
 	case t.sub == registry.SubresourceScale && r.Method == http.MethodGet:

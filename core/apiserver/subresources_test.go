@@ -1,7 +1,11 @@
 package apiserver_test
 
 import (
+	"net/http"
+	"strings"
 	"testing"
+
+	"github.com/kubetwin/kubetwin/core/api"
 )
 
 func TestScaleSubresource(t *testing.T) {
@@ -68,4 +72,23 @@ func TestStrategicMergePatchOverHTTP(t *testing.T) {
 	if len(cs) != 1 || get(cs[0], "image") != "i:2" || len(env) != 1 || get(env[0], "name") != "B" {
 		t.Fatalf("containers = %v", cs)
 	}
+}
+
+func TestPodLogSaysWhyThereAreNoLogs(t *testing.T) {
+	e := newEnv(t)
+	e.mustDo("POST", "/api/v1/namespaces/default/pods",
+		`{"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"i"}]}}`, http.StatusCreated)
+	const path = "/api/v1/namespaces/default/pods/p/log"
+	st := mustStatusCode(t, e.do("GET", path, ""), http.StatusBadRequest, api.StatusReasonBadRequest)
+	if st.Message != "pod p does not have a host assigned" {
+		t.Fatalf("unscheduled: %q", st.Message)
+	}
+	mustStatusCode(t, e.do("GET", path+"?container=nope", ""), http.StatusBadRequest, api.StatusReasonBadRequest)
+	e.mustDo("POST", "/api/v1/namespaces/default/pods/p/binding",
+		`{"apiVersion":"v1","kind":"Binding","metadata":{"name":"p"},"target":{"kind":"Node","name":"n1"}}`, http.StatusCreated)
+	st = mustStatusCode(t, e.do("GET", path, ""), http.StatusServiceUnavailable, api.StatusReasonServiceUnavailable)
+	if !strings.Contains(st.Message, "node n1") {
+		t.Fatalf("bound: %q", st.Message)
+	}
+	mustStatusCode(t, e.do("GET", "/api/v1/namespaces/default/pods/gone/log", ""), http.StatusNotFound, api.StatusReasonNotFound)
 }
