@@ -15,6 +15,7 @@ type Snapshot struct {
 	infos          map[string]*framework.NodeInfo
 	list           []*framework.NodeInfo
 	names          []string
+	pos            map[string]int // index in list by node name
 	generation     int64
 	nodeSetVersion int64
 }
@@ -23,7 +24,7 @@ var _ framework.NodeInfoLister = (*Snapshot)(nil)
 
 // NewSnapshot returns an empty snapshot to be filled by UpdateSnapshot.
 func NewSnapshot() *Snapshot {
-	return &Snapshot{infos: map[string]*framework.NodeInfo{}, nodeSetVersion: -1}
+	return &Snapshot{infos: map[string]*framework.NodeInfo{}, pos: map[string]int{}, nodeSetVersion: -1}
 }
 
 // List returns the nodes in name order; callers must not modify them.
@@ -47,7 +48,7 @@ func (s *Snapshot) NumNodes() int { return len(s.list) }
 func (c *Cache) UpdateSnapshot(s *Snapshot) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	changed := false
+	var changed []string
 	for e := c.recent.Front(); e != nil; e = e.Next() {
 		name := e.Value.(string)
 		ni := c.nodes[name]
@@ -55,15 +56,15 @@ func (c *Cache) UpdateSnapshot(s *Snapshot) {
 			break
 		}
 		s.infos[name] = ni.Clone()
-		changed = true
+		changed = append(changed, name)
 	}
-	if s.nodeSetVersion != c.nodeSetVersion {
+	switch {
+	case s.nodeSetVersion != c.nodeSetVersion:
 		s.resetNames(c.nodes)
 		s.nodeSetVersion = c.nodeSetVersion
-		changed = true
-	}
-	if changed {
 		s.rebuildList()
+	case len(changed) > 0:
+		s.patchList(changed)
 	}
 	s.generation = c.generation
 }
@@ -88,7 +89,21 @@ func (s *Snapshot) resetNames(nodes map[string]*framework.NodeInfo) {
 // handed out in an earlier cycle is never rewritten.
 func (s *Snapshot) rebuildList() {
 	s.list = make([]*framework.NodeInfo, 0, len(s.names))
-	for _, name := range s.names {
+	clear(s.pos)
+	for i, name := range s.names {
 		s.list = append(s.list, s.infos[name])
+		s.pos[name] = i
+	}
+}
+
+// patchList is rebuildList when the node set is unchanged: a copy of the
+// list with the changed infos replaced, which costs a copy rather than a
+// map lookup per node.
+func (s *Snapshot) patchList(changed []string) {
+	s.list = slices.Clone(s.list)
+	for _, name := range changed {
+		if i, ok := s.pos[name]; ok {
+			s.list[i] = s.infos[name]
+		}
 	}
 }

@@ -2,7 +2,9 @@ package framework
 
 import (
 	"fmt"
+	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // StateKey names an entry of CycleState; plugins use their own name to avoid clashes.
@@ -23,9 +25,18 @@ var ErrNotFound = fmt.Errorf("not found")
 // written only by the framework while running PreFilter and PreScore, before
 // any Filter or Score reads them.
 type CycleState struct {
-	data       sync.Map // StateKey → StateData
+	// A cycle holds a handful of entries read once per node by every
+	// plugin and written a few times: readers scan an immutable slice,
+	// writers (serialised by mu) publish a new one.
+	mu         sync.Mutex
+	data       atomic.Pointer[[]stateEntry]
 	skipFilter map[string]bool
 	skipScore  map[string]bool
+}
+
+type stateEntry struct {
+	key StateKey
+	val StateData
 }
 
 // NewCycleState returns an empty state for one scheduling cycle.
@@ -34,12 +45,28 @@ func NewCycleState() *CycleState {
 }
 
 // Write stores data under key.
-func (c *CycleState) Write(key StateKey, val StateData) { c.data.Store(key, val) }
+func (c *CycleState) Write(key StateKey, val StateData) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	next := slices.DeleteFunc(slices.Clone(c.entries()), func(e stateEntry) bool { return e.key == key })
+	next = append(next, stateEntry{key, val})
+	c.data.Store(&next)
+}
+
+// entries is the published entries, nil before the first Write.
+func (c *CycleState) entries() []stateEntry {
+	if p := c.data.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
 
 // Read returns the data under key, or ErrNotFound wrapped with the key.
 func (c *CycleState) Read(key StateKey) (StateData, error) {
-	if v, ok := c.data.Load(key); ok {
-		return v.(StateData), nil
+	for _, e := range c.entries() {
+		if e.key == key {
+			return e.val, nil
+		}
 	}
 	return nil, fmt.Errorf("cycle state %q: %w", key, ErrNotFound)
 }
@@ -48,10 +75,9 @@ func (c *CycleState) Read(key StateKey) (StateData, error) {
 // disturb the real cycle.
 func (c *CycleState) Clone() *CycleState {
 	out := NewCycleState()
-	c.data.Range(func(k, v any) bool {
-		out.data.Store(k, v.(StateData).Clone())
-		return true
-	})
+	for _, e := range c.entries() {
+		out.Write(e.key, e.val.Clone())
+	}
 	for k := range c.skipFilter {
 		out.skipFilter[k] = true
 	}
