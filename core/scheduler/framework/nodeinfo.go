@@ -75,7 +75,9 @@ type NodeInfo struct {
 	// which every incoming pod must respect.
 	PodsWithRequiredAntiAffinity []*PodInfo
 	// Generation is bumped by the cache on every change, so snapshots copy
-	// only the nodes that changed.
+	// only the nodes that changed and plugins may memoise per generation.
+	// Changing the info resets it to 0 (unknown) until the cache stamps it,
+	// so a clone mutated in a dry run never passes for the original.
 	Generation int64
 }
 
@@ -104,6 +106,7 @@ func (n *NodeInfo) Name() string {
 
 // SetNode replaces the node object and recomputes allocatable.
 func (n *NodeInfo) SetNode(node *api.Node) {
+	n.Generation = 0
 	n.node = node
 	n.Allocatable = NewResource(node.Status.Allocatable)
 }
@@ -116,6 +119,7 @@ func (n *NodeInfo) AddPod(pod *api.Pod) { n.AddPodInfo(NewPodInfo(pod)) }
 
 // AddPodInfo accounts for a pod whose requests are already computed.
 func (n *NodeInfo) AddPodInfo(pi *PodInfo) {
+	n.Generation = 0
 	n.Pods = append(n.Pods, pi)
 	n.Requested.Add(pi.Requests)
 	n.NonZeroRequested.Add(pi.NonZeroRequests)
@@ -138,6 +142,7 @@ func (n *NodeInfo) RemovePod(pod *api.Pod) bool {
 		return false
 	}
 	pi := n.Pods[i]
+	n.Generation = 0
 	n.Pods = slices.Delete(n.Pods, i, i+1)
 	n.Requested.Sub(pi.Requests)
 	n.NonZeroRequested.Sub(pi.NonZeroRequests)

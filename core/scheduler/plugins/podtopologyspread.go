@@ -50,6 +50,7 @@ type PodTopologySpread struct {
 	handle    framework.Handle
 	defaults  []api.TopologySpreadConstraint
 	systemDef bool
+	memo      matchCounts
 }
 
 // NewPodTopologySpread builds the plugin from its args.
@@ -217,13 +218,20 @@ func (pl *PodTopologySpread) PreFilter(_ context.Context, state *framework.Cycle
 	for i := range cs {
 		s.counts[i] = map[string]int64{}
 	}
-	for _, n := range listNodes(pl.handle) {
+	nodes := listNodes(pl.handle)
+	pl.memo.mu.Lock()
+	defer pl.memo.mu.Unlock()
+	memos := make([]map[string]genCount, len(cs))
+	for i := range cs {
+		memos[i] = pl.memo.forKey(matchKey(pod.Namespace, &cs[i]), len(nodes))
+	}
+	for _, n := range nodes {
 		if n.Node() == nil || !hasAllKeys(n.Node(), cs) {
 			continue
 		}
 		for i := range cs {
 			if cs[i].nodeCounts(pod, n.Node()) {
-				s.counts[i][n.Node().Labels[cs[i].key]] += cs[i].countOn(pod, n)
+				s.counts[i][n.Node().Labels[cs[i].key]] += count(memos[i], &cs[i], pod, n)
 			}
 		}
 	}

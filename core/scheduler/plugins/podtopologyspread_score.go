@@ -66,7 +66,14 @@ func (pl *PodTopologySpread) PreScore(_ context.Context, state *framework.CycleS
 
 // countDomains adds every eligible node's matching pods to the domains found among the feasible nodes.
 func (pl *PodTopologySpread) countDomains(s *spreadScoreState, pod *api.Pod, requireAll bool) {
-	for _, n := range listNodes(pl.handle) {
+	nodes := listNodes(pl.handle)
+	pl.memo.mu.Lock()
+	defer pl.memo.mu.Unlock()
+	memos := make([]map[string]genCount, len(s.constraints))
+	for i := range s.constraints {
+		memos[i] = pl.memo.forKey(matchKey(pod.Namespace, &s.constraints[i]), len(nodes))
+	}
+	for _, n := range nodes {
 		if n.Node() == nil || (requireAll && !hasAllKeys(n.Node(), s.constraints)) {
 			continue
 		}
@@ -79,7 +86,7 @@ func (pl *PodTopologySpread) countDomains(s *spreadScoreState, pod *api.Pod, req
 			if _, present := s.counts[i][v]; !present || !c.nodeCounts(pod, n.Node()) {
 				continue
 			}
-			s.counts[i][v] += c.countOn(pod, n)
+			s.counts[i][v] += count(memos[i], c, pod, n)
 		}
 	}
 }
