@@ -25,20 +25,6 @@ func mustKind(apiVersion, kind string) *api.Kind {
 	return k
 }
 
-// registryBinder binds through the registry's pods/binding logic, as the
-// real scheduler's POST of a Binding does.
-type registryBinder struct{ r *registry.Registry }
-
-// Bind places pod on node, refusing (Conflict) a pod already bound.
-func (b registryBinder) Bind(ctx context.Context, pod *api.Pod, node string) error {
-	binding := &registry.Binding{Metadata: api.ObjectMeta{Name: pod.Name, UID: pod.UID},
-		Target: registry.ObjectReference{Kind: "Node", Name: node}}
-	if err := b.r.Bind(ctx, pod.Namespace, pod.Name, binding, false); err != nil {
-		return fmt.Errorf("bind %s/%s to %s: %w", pod.Namespace, pod.Name, node, err)
-	}
-	return nil
-}
-
 // seed creates the namespace and the priority classes every case may use.
 func seed(ctx context.Context, r *registry.Registry) error {
 	objs := []struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/kubetwin/kubetwin/core/clock"
 	"github.com/kubetwin/kubetwin/core/registry"
 	"github.com/kubetwin/kubetwin/core/scheduler"
+	"github.com/kubetwin/kubetwin/core/scheduler/driver"
 	"github.com/kubetwin/kubetwin/core/store/memory"
 )
 
@@ -133,7 +134,7 @@ func newEnv(ctx context.Context, c Case, cfg Config) (*env, error) {
 		}
 	}
 	s, err := scheduler.New(scheduler.Options{Clock: cfg.Clock, Rand: rand.New(rand.NewPCG(cfg.Seed, 2)),
-		Binder: registryBinder{reg}, Metrics: metricsReg})
+		Binder: driver.Binder{Client: reg}, Metrics: metricsReg})
 	if err != nil {
 		return nil, fmt.Errorf("new scheduler: %w", err)
 	}
