@@ -104,27 +104,27 @@ func (w *watcher) read(resp *http.Response) {
 }
 
 // added records an event; its latency is known once the response is.
-func (w *watcher) added(name string, at time.Time) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if r, ok := w.respAt[name]; ok {
-		delete(w.respAt, name)
-		w.latMs = append(w.latMs, max(0, float64(at.Sub(r).Microseconds())/1000))
-		return
-	}
-	w.eventAt[name] = at
-}
+func (w *watcher) added(name string, at time.Time) { w.pair(name, at, w.respAt, w.eventAt, true) }
 
 // created records a create's response; an event that came first counts as 0 ms.
-func (w *watcher) created(name string, at time.Time) {
+func (w *watcher) created(name string, at time.Time) { w.pair(name, at, w.eventAt, w.respAt, false) }
+
+// pair matches one side (a response or an event) of a create with the
+// other side if it has arrived, else parks it in mine.
+func (w *watcher) pair(name string, at time.Time, other, mine map[string]time.Time, isEvent bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if e, ok := w.eventAt[name]; ok {
-		delete(w.eventAt, name)
-		w.latMs = append(w.latMs, max(0, float64(e.Sub(at).Microseconds())/1000))
+	o, ok := other[name]
+	if !ok {
+		mine[name] = at
 		return
 	}
-	w.respAt[name] = at
+	delete(other, name)
+	lat := at.Sub(o) // event after response
+	if !isEvent {
+		lat = o.Sub(at)
+	}
+	w.latMs = append(w.latMs, max(0, float64(lat.Microseconds())/1000))
 }
 
 // waitFor waits until n creates have been paired with events, or grace passes.
