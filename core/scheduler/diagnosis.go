@@ -20,15 +20,36 @@ type Diagnosis struct {
 	PostFilterMsg        string
 	// Nomination is what a PostFilter (preemption) achieved, nil when nothing.
 	Nomination *framework.PostFilterResult
+
+	// rejected holds rejections until settle: most cycles find a node and
+	// drop the diagnosis, so the map is built only when it is kept.
+	rejected []rejection
+}
+
+type rejection struct {
+	node string
+	st   *framework.Status
 }
 
 // addRejection records one node's rejection.
 func (d *Diagnosis) addRejection(node string, st *framework.Status) {
-	if d.NodeToStatus == nil {
-		d.NodeToStatus = framework.NodeToStatus{}
-	}
-	d.NodeToStatus[node] = st
+	d.rejected = append(d.rejected, rejection{node, st})
 	d.addPlugin(st.Plugin())
+}
+
+// settle moves the recorded rejections into NodeToStatus, once the
+// diagnosis is going to be read.
+func (d *Diagnosis) settle() {
+	if len(d.rejected) == 0 {
+		return
+	}
+	if d.NodeToStatus == nil {
+		d.NodeToStatus = make(framework.NodeToStatus, len(d.rejected))
+	}
+	for _, r := range d.rejected {
+		d.NodeToStatus[r.node] = r.st
+	}
+	d.rejected = nil
 }
 
 // addPlugin records a rejecting plugin once, keeping the list sorted.

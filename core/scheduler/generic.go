@@ -20,7 +20,10 @@ const (
 func (s *Scheduler) schedulePod(ctx context.Context, fwk *framework.Framework, state *framework.CycleState, pod *api.Pod) (string, *Diagnosis, error) {
 	nodes := s.snapshot.List()
 	diag := &Diagnosis{}
-	fitErr := func() error { return &FitError{Pod: pod, NumAllNodes: len(nodes), Diagnosis: *diag} }
+	fitErr := func() error {
+		diag.settle()
+		return &FitError{Pod: pod, NumAllNodes: len(nodes), Diagnosis: *diag}
+	}
 	if len(nodes) == 0 {
 		return "", diag, fitErr()
 	}
@@ -39,6 +42,7 @@ func (s *Scheduler) schedulePod(ctx context.Context, fwk *framework.Framework, s
 		return "", nil, err
 	}
 	if len(feasible) == 0 {
+		diag.settle()
 		res, st := fwk.RunPostFilterPlugins(ctx, state, pod, diag.NodeToStatus)
 		switch {
 		case st.Code() == framework.Error:
