@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/scheduler/framework"
@@ -67,7 +68,8 @@ func (s *Scheduler) findNodesThatFit(ctx context.Context, fwk *framework.Framewo
 	pod *api.Pod, nodes []*framework.NodeInfo, diag *Diagnosis) ([]*framework.NodeInfo, error) {
 	n := len(nodes)
 	want := numFeasibleNodesToFind(fwk.PercentageOfNodesToScore(), n)
-	feasible := make([]*framework.NodeInfo, 0, want)
+	feasible := slices.Grow(s.feasibleBuf[:0], want)
+	defer func() { s.feasibleBuf = feasible[:0] }()
 	start := s.nextStartNodeIndex % n
 	processed := 0
 	for ; processed < n && len(feasible) < want; processed++ {
@@ -106,10 +108,11 @@ func (s *Scheduler) prioritize(ctx context.Context, fwk *framework.Framework, st
 	if st := fwk.RunPreScorePlugins(ctx, state, pod, feasible); !st.IsSuccess() {
 		return "", fmt.Errorf("prescore %s: %w", st.Plugin(), st.AsError())
 	}
-	scores, st := fwk.RunScorePlugins(ctx, state, pod, feasible)
+	scores, st := fwk.RunScorePlugins(ctx, state, pod, feasible, s.scoreBuf)
 	if !st.IsSuccess() {
 		return "", fmt.Errorf("score %s: %w", st.Plugin(), st.AsError())
 	}
+	s.scoreBuf = scores
 	return selectHost(scores, s.rng.IntN), nil
 }
 

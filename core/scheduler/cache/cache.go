@@ -19,6 +19,9 @@ var ErrNotAssumed = errors.New("pod is not assumed")
 // ErrAlreadyKnown is returned when assuming or adding a pod the cache already holds.
 var ErrAlreadyKnown = errors.New("pod already in cache")
 
+// ErrUnknownNode is returned when removing a node the cache does not hold.
+var ErrUnknownNode = errors.New("node not in cache")
+
 // podState is where the cache put a pod, and whether it is only assumed.
 type podState struct {
 	pod             *api.Pod
@@ -102,7 +105,7 @@ func (c *Cache) RemoveNode(node *api.Node) error {
 	defer c.mu.Unlock()
 	ni, ok := c.nodes[node.Name]
 	if !ok || ni.Node() == nil {
-		return fmt.Errorf("remove node %s: not in cache", node.Name)
+		return fmt.Errorf("remove node %s: %w", node.Name, ErrUnknownNode)
 	}
 	c.nodeSetVersion++
 	ni.RemoveNode()

@@ -2,6 +2,9 @@ package cache_test
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/kubetwin/kubetwin/core/api"
@@ -168,4 +171,65 @@ func TestUpdatePodChangesRequests(t *testing.T) {
 	if err := c.AddPod(upd); !errors.Is(err, cache.ErrAlreadyKnown) {
 		t.Fatalf("double add: %v", err)
 	}
+}
+
+// TestSnapshotAffinitySublists checks, over a seeded random history of
+// node and pod changes, that the snapshot's affinity sublists are exactly
+// the nodes of its list that have such pods, in list order.
+func TestSnapshotAffinitySublists(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	c, s := cache.New(), cache.NewSnapshot()
+	var pods []*api.Pod
+	for step := range 600 {
+		name := fmt.Sprintf("n%02d", rng.IntN(20))
+		switch op := rng.IntN(10); {
+		case op == 0:
+			if err := c.RemoveNode(node(name)); err != nil && !errors.Is(err, cache.ErrUnknownNode) {
+				t.Fatalf("step %d: remove node: %v", step, err)
+			}
+		case op < 3:
+			c.AddNode(node(name))
+		case op < 8:
+			p := fixtures.MakePod().Name(fmt.Sprintf("p%d", step)).UID(fmt.Sprintf("u%d", step)).Node(name)
+			switch rng.IntN(3) {
+			case 0:
+				p.PodAffinity(hostLabel, "app", "a")
+			case 1:
+				p.PodAntiAffinity(hostLabel, "app", "a")
+			}
+			if err := c.AddPod(p.Obj()); err != nil {
+				t.Fatalf("step %d: add pod: %v", step, err)
+			}
+			pods = append(pods, p.Obj())
+		case len(pods) > 0:
+			i := rng.IntN(len(pods))
+			if err := c.RemovePod(pods[i]); err != nil {
+				t.Fatalf("step %d: remove pod: %v", step, err)
+			}
+			pods = slices.Delete(pods, i, i+1)
+		}
+		c.UpdateSnapshot(s)
+		want := framework.NodeList(s.List())
+		if got, w := names(s.HavePodsWithAffinityList()), names(want.HavePodsWithAffinityList()); !slices.Equal(got, w) {
+			t.Fatalf("step %d: with affinity %v, want %v", step, got, w)
+		}
+		if got, w := names(s.HavePodsWithRequiredAntiAffinityList()), names(want.HavePodsWithRequiredAntiAffinityList()); !slices.Equal(got, w) {
+			t.Fatalf("step %d: with anti-affinity %v, want %v", step, got, w)
+		}
+		for _, ni := range s.HavePodsWithAffinityList() {
+			if cur, _ := s.Get(ni.Name()); cur != ni {
+				t.Fatalf("step %d: sublist holds a stale info of %s", step, ni.Name())
+			}
+		}
+	}
+}
+
+const hostLabel = "kubernetes.io/hostname"
+
+func names(infos []*framework.NodeInfo) []string {
+	out := make([]string, len(infos))
+	for i, ni := range infos {
+		out[i] = ni.Name()
+	}
+	return out
 }

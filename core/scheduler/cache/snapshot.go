@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,14 +11,20 @@ import (
 
 // Snapshot is an immutable view of the cache for one scheduling cycle:
 // node infos in name order, so iteration never depends on map order. It is
-// owned by the scheduling loop: UpdateSnapshot must not run while a plugin reads it.
+// owned by the scheduling loop: UpdateSnapshot must not run while a plugin
+// reads it, and a List result is valid only until the next UpdateSnapshot.
 type Snapshot struct {
-	infos          map[string]*framework.NodeInfo
-	list           []*framework.NodeInfo
-	names          []string
-	pos            map[string]int // index in list by node name
-	generation     int64
-	nodeSetVersion int64
+	infos map[string]*framework.NodeInfo
+	list  []*framework.NodeInfo
+	names []string
+	pos   map[string]int // index in list by node name
+	// withAffinity and withAntiAffinity are the sublists of list whose
+	// nodes have pods with any affinity term and with required
+	// anti-affinity, kept in list order.
+	withAffinity     []*framework.NodeInfo
+	withAntiAffinity []*framework.NodeInfo
+	generation       int64
+	nodeSetVersion   int64
 }
 
 var _ framework.NodeInfoLister = (*Snapshot)(nil)
@@ -37,6 +44,14 @@ func (s *Snapshot) Get(name string) (*framework.NodeInfo, error) {
 		return nil, fmt.Errorf("node %q: %w", name, framework.ErrNotFound)
 	}
 	return ni, nil
+}
+
+// HavePodsWithAffinityList returns the nodes with a pod that has any pod (anti-)affinity term.
+func (s *Snapshot) HavePodsWithAffinityList() []*framework.NodeInfo { return s.withAffinity }
+
+// HavePodsWithRequiredAntiAffinityList returns the nodes with a pod that has required anti-affinity.
+func (s *Snapshot) HavePodsWithRequiredAntiAffinityList() []*framework.NodeInfo {
+	return s.withAntiAffinity
 }
 
 // NumNodes is the number of schedulable-candidate nodes in the snapshot.
@@ -85,25 +100,55 @@ func (s *Snapshot) resetNames(nodes map[string]*framework.NodeInfo) {
 	}
 }
 
-// rebuildList points a fresh ordered list at the current infos, so a list
-// handed out in an earlier cycle is never rewritten.
+// rebuildList points the ordered list at the current infos.
 func (s *Snapshot) rebuildList() {
-	s.list = make([]*framework.NodeInfo, 0, len(s.names))
+	s.list = s.list[:0]
 	clear(s.pos)
 	for i, name := range s.names {
 		s.list = append(s.list, s.infos[name])
 		s.pos[name] = i
 	}
-}
-
-// patchList is rebuildList when the node set is unchanged: a copy of the
-// list with the changed infos replaced, which costs a copy rather than a
-// map lookup per node.
-func (s *Snapshot) patchList(changed []string) {
-	s.list = slices.Clone(s.list)
-	for _, name := range changed {
-		if i, ok := s.pos[name]; ok {
-			s.list[i] = s.infos[name]
+	s.withAffinity, s.withAntiAffinity = s.withAffinity[:0], s.withAntiAffinity[:0]
+	for _, ni := range s.list {
+		if hasAffinity(ni) {
+			s.withAffinity = append(s.withAffinity, ni)
+		}
+		if hasAntiAffinity(ni) {
+			s.withAntiAffinity = append(s.withAntiAffinity, ni)
 		}
 	}
+}
+
+func hasAffinity(ni *framework.NodeInfo) bool     { return len(ni.PodsWithAffinity) > 0 }
+func hasAntiAffinity(ni *framework.NodeInfo) bool { return len(ni.PodsWithRequiredAntiAffinity) > 0 }
+
+// patchList is rebuildList when the node set is unchanged: it replaces the
+// changed infos in place, so a cycle that moved one node costs one lookup
+// rather than a copy of a list of thousands.
+func (s *Snapshot) patchList(changed []string) {
+	for _, name := range changed {
+		if i, ok := s.pos[name]; ok {
+			ni := s.infos[name]
+			s.list[i] = ni
+			s.withAffinity = s.placeInSublist(s.withAffinity, i, ni, hasAffinity(ni))
+			s.withAntiAffinity = s.placeInSublist(s.withAntiAffinity, i, ni, hasAntiAffinity(ni))
+		}
+	}
+}
+
+// placeInSublist puts ni, at index i of list, into or out of a sublist kept
+// in list order, replacing the info it had before.
+func (s *Snapshot) placeInSublist(sub []*framework.NodeInfo, i int, ni *framework.NodeInfo, member bool) []*framework.NodeInfo {
+	j, found := slices.BinarySearchFunc(sub, i, func(e *framework.NodeInfo, target int) int {
+		return cmp.Compare(s.pos[e.Name()], target)
+	})
+	switch {
+	case found && member:
+		sub[j] = ni
+	case found:
+		sub = slices.Delete(sub, j, j+1)
+	case member:
+		sub = slices.Insert(sub, j, ni)
+	}
+	return sub
 }

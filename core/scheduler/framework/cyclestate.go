@@ -21,18 +21,29 @@ var ErrNotFound = fmt.Errorf("not found")
 
 // CycleState carries data between a plugin's extension points within one
 // scheduling cycle (PreFilter computes, Filter reads), so work is done once
-// per pod. Data may be read and written concurrently; the skip sets are
-// written only by the framework while running PreFilter and PreScore, before
-// any Filter or Score reads them.
+// per pod. Data may be read and written concurrently; the skip sets and
+// active plugin lists are written only by the framework while running
+// PreFilter and PreScore, before any Filter or Score reads them.
 type CycleState struct {
 	// A cycle holds a handful of entries read once per node by every
 	// plugin and written a few times: readers scan an immutable slice,
 	// writers (serialised by mu) publish a new one.
 	mu         sync.Mutex
 	data       atomic.Pointer[[]stateEntry]
-	skipFilter map[string]bool
-	skipScore  map[string]bool
+	skipFilter nameSet
+	skipScore  nameSet
+	// filters and scores are the plugins left after the skips, worked out
+	// once per cycle because Filter and Score run once per node.
+	filters      []FilterPlugin
+	filtersReady bool
+	scores       []weightedScore
+	scoresReady  bool
 }
+
+// nameSet is a set of the few plugin names a cycle skips.
+type nameSet []string
+
+func (s nameSet) has(name string) bool { return slices.Contains(s, name) }
 
 type stateEntry struct {
 	key StateKey
@@ -41,7 +52,7 @@ type stateEntry struct {
 
 // NewCycleState returns an empty state for one scheduling cycle.
 func NewCycleState() *CycleState {
-	return &CycleState{skipFilter: map[string]bool{}, skipScore: map[string]bool{}}
+	return &CycleState{}
 }
 
 // Write stores data under key.
@@ -78,11 +89,9 @@ func (c *CycleState) Clone() *CycleState {
 	for _, e := range c.entries() {
 		out.Write(e.key, e.val.Clone())
 	}
-	for k := range c.skipFilter {
-		out.skipFilter[k] = true
-	}
-	for k := range c.skipScore {
-		out.skipScore[k] = true
-	}
+	// The skip sets and plugin lists are never modified once set, so they are shared.
+	out.skipFilter, out.skipScore = c.skipFilter, c.skipScore
+	out.filters, out.filtersReady = c.filters, c.filtersReady
+	out.scores, out.scoresReady = c.scores, c.scoresReady
 	return out
 }

@@ -131,6 +131,13 @@ type NodeInfoLister interface {
 	List() []*NodeInfo
 	// Get returns one node's info, or an error wrapping ErrNotFound.
 	Get(name string) (*NodeInfo, error)
+	// HavePodsWithAffinityList returns, in name order, the nodes with a
+	// pod that has any pod (anti-)affinity term, so affinity plugins need
+	// not walk every node for pods that constrain nothing.
+	HavePodsWithAffinityList() []*NodeInfo
+	// HavePodsWithRequiredAntiAffinityList returns, in name order, the
+	// nodes with a pod that has required anti-affinity.
+	HavePodsWithRequiredAntiAffinityList() []*NodeInfo
 }
 
 // Handle is what plugins get from the framework at construction.

@@ -58,6 +58,12 @@ func PodKey(pod *api.Pod) string {
 // allocatable resources, all as integers.
 type NodeInfo struct {
 	node *api.Node
+	// name, unschedulable and taints copy the node's fields that plugins
+	// read on every node of every cycle, so those reads stay in this
+	// struct instead of missing the cache on the node object.
+	name          string
+	unschedulable bool
+	taints        []api.Taint
 	// Pods are the pods on the node, in the order they were added.
 	Pods []*PodInfo
 	// Requested sums the pods' requests.
@@ -97,22 +103,26 @@ func NewNodeInfo(node *api.Node, pods ...*api.Pod) *NodeInfo {
 func (n *NodeInfo) Node() *api.Node { return n.node }
 
 // Name returns the node's name, "" when the node is unknown.
-func (n *NodeInfo) Name() string {
-	if n.node == nil {
-		return ""
-	}
-	return n.node.Name
-}
+func (n *NodeInfo) Name() string { return n.name }
+
+// Unschedulable is the node's spec.unschedulable (cordoned), false when the node is unknown.
+func (n *NodeInfo) Unschedulable() bool { return n.unschedulable }
+
+// Taints are the node's spec.taints; callers must not modify them.
+func (n *NodeInfo) Taints() []api.Taint { return n.taints }
 
 // SetNode replaces the node object and recomputes allocatable.
 func (n *NodeInfo) SetNode(node *api.Node) {
 	n.Generation = 0
-	n.node = node
+	n.node, n.name = node, node.Name
+	n.unschedulable, n.taints = node.Spec.Unschedulable, node.Spec.Taints
 	n.Allocatable = NewResource(node.Status.Allocatable)
 }
 
 // RemoveNode forgets the node object while keeping its pods' accounting.
-func (n *NodeInfo) RemoveNode() { n.node = nil }
+func (n *NodeInfo) RemoveNode() {
+	n.node, n.name, n.unschedulable, n.taints = nil, "", false, nil
+}
 
 // AddPod accounts for a pod placed on the node.
 func (n *NodeInfo) AddPod(pod *api.Pod) { n.AddPodInfo(NewPodInfo(pod)) }
@@ -159,6 +169,9 @@ func (n *NodeInfo) RemovePod(pod *api.Pod) bool {
 func (n *NodeInfo) Clone() *NodeInfo {
 	return &NodeInfo{
 		node:                         n.node,
+		name:                         n.name,
+		unschedulable:                n.unschedulable,
+		taints:                       n.taints,
 		Pods:                         slices.Clone(n.Pods),
 		Requested:                    n.Requested.Clone(),
 		NonZeroRequested:             n.NonZeroRequested.Clone(),

@@ -119,7 +119,7 @@ func (f *Framework) RunFilterPluginsWithNominatedPods(ctx context.Context, state
 func (f *Framework) RunPreFilterExtensionAddPod(ctx context.Context, state *CycleState, pod *api.Pod, pi *PodInfo, node *NodeInfo) *Status {
 	for _, pl := range f.preFilter {
 		ext, ok := pl.(PreFilterExtensions)
-		if !ok || state.skipFilter[pl.Name()] {
+		if !ok || state.skipFilter.has(pl.Name()) {
 			continue
 		}
 		if st := ext.AddPod(ctx, state, pod, pi, node); !st.IsSuccess() {
@@ -134,7 +134,7 @@ func (f *Framework) RunPreFilterExtensionAddPod(ctx context.Context, state *Cycl
 func (f *Framework) RunPreFilterExtensionRemovePod(ctx context.Context, state *CycleState, pod *api.Pod, pi *PodInfo, node *NodeInfo) *Status {
 	for _, pl := range f.preFilter {
 		ext, ok := pl.(PreFilterExtensions)
-		if !ok || state.skipFilter[pl.Name()] {
+		if !ok || state.skipFilter.has(pl.Name()) {
 			continue
 		}
 		if st := ext.RemovePod(ctx, state, pod, pi, node); !st.IsSuccess() {

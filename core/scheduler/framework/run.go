@@ -3,6 +3,7 @@ package framework
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/kubetwin/kubetwin/core/api"
 )
@@ -14,21 +15,37 @@ func (f *Framework) RunPreFilterPlugins(ctx context.Context, state *CycleState, 
 		st := pl.PreFilter(ctx, state, pod)
 		switch {
 		case st.IsSkip():
-			state.skipFilter[pl.Name()] = true
+			state.skipFilter = append(state.skipFilter, pl.Name())
 		case !st.IsSuccess():
 			return st.WithPlugin(pl.Name())
 		}
 	}
+	state.filters, state.filtersReady = f.activeFilters(state.skipFilter), true
 	return nil
+}
+
+// activeFilters is the Filter plugins not skipped.
+func (f *Framework) activeFilters(skip nameSet) []FilterPlugin {
+	if len(skip) == 0 {
+		return f.filter
+	}
+	var out []FilterPlugin
+	for _, pl := range f.filter {
+		if !skip.has(pl.Name()) {
+			out = append(out, pl)
+		}
+	}
+	return out
 }
 
 // RunFilterPlugins runs the Filters on one node and returns the first
 // non-success, tagged with its plugin.
 func (f *Framework) RunFilterPlugins(ctx context.Context, state *CycleState, pod *api.Pod, node *NodeInfo) *Status {
-	for _, pl := range f.filter {
-		if state.skipFilter[pl.Name()] {
-			continue
-		}
+	filters := state.filters
+	if !state.filtersReady {
+		filters = f.activeFilters(state.skipFilter)
+	}
+	for _, pl := range filters {
 		if st := pl.Filter(ctx, state, pod, node); !st.IsSuccess() {
 			return st.WithPlugin(pl.Name())
 		}
@@ -58,26 +75,47 @@ func (f *Framework) RunPreScorePlugins(ctx context.Context, state *CycleState, p
 		st := pl.PreScore(ctx, state, pod, nodes)
 		switch {
 		case st.IsSkip():
-			state.skipScore[pl.Name()] = true
+			state.skipScore = append(state.skipScore, pl.Name())
 		case !st.IsSuccess():
 			return st.WithPlugin(pl.Name())
 		}
 	}
+	state.scores, state.scoresReady = f.activeScores(state.skipScore), true
 	return nil
 }
 
-// RunScorePlugins scores every node with every plugin, normalises, checks
-// the range, applies weights and returns the totals in nodes' order.
-func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod *api.Pod, nodes []*NodeInfo) ([]NodeScore, *Status) {
-	totals := make([]NodeScore, len(nodes))
-	for i, n := range nodes {
-		totals[i].Name = n.Name()
+// activeScores is the Score plugins not skipped.
+func (f *Framework) activeScores(skip nameSet) []weightedScore {
+	if len(skip) == 0 {
+		return f.score
 	}
-	scores := make([]NodeScore, len(nodes))
+	var out []weightedScore
 	for _, pl := range f.score {
-		if state.skipScore[pl.Name()] {
-			continue
+		if !skip.has(pl.Name()) {
+			out = append(out, pl)
 		}
+	}
+	return out
+}
+
+// RunScorePlugins scores every node with every plugin, normalises, checks
+// the range, applies weights and appends the totals, in nodes' order, to
+// dst[:0] (so a caller running cycle after cycle can reuse one buffer).
+func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod *api.Pod, nodes []*NodeInfo, dst []NodeScore) ([]NodeScore, *Status) {
+	plugins := state.scores
+	if !state.scoresReady {
+		plugins = f.activeScores(state.skipScore)
+	}
+	totals := slices.Grow(dst[:0], len(nodes))[:len(nodes)]
+	buf := f.scoreScratch.Get().(*[]NodeScore)
+	defer f.scoreScratch.Put(buf)
+	scores := slices.Grow((*buf)[:0], len(nodes))[:len(nodes)]
+	*buf = scores
+	for i, n := range nodes {
+		totals[i] = NodeScore{Name: n.Name()}
+		scores[i].Name = totals[i].Name
+	}
+	for _, pl := range plugins {
 		if st := f.scoreOne(ctx, state, pod, nodes, pl.ScorePlugin, scores); !st.IsSuccess() {
 			return nil, st.WithPlugin(pl.Name())
 		}
@@ -88,14 +126,14 @@ func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod 
 	return totals, nil
 }
 
-// scoreOne fills scores with one plugin's normalised scores.
+// scoreOne fills scores, whose names are set, with one plugin's normalised scores.
 func (f *Framework) scoreOne(ctx context.Context, state *CycleState, pod *api.Pod, nodes []*NodeInfo, pl ScorePlugin, scores []NodeScore) *Status {
 	for i, n := range nodes {
 		s, st := pl.Score(ctx, state, pod, n)
 		if !st.IsSuccess() {
 			return st
 		}
-		scores[i] = NodeScore{Name: n.Name(), Score: s}
+		scores[i].Score = s
 	}
 	if ext := pl.ScoreExtensions(); ext != nil {
 		if st := ext.NormalizeScore(ctx, state, pod, scores); !st.IsSuccess() {

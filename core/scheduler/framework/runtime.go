@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/kubetwin/kubetwin/core/api"
 )
@@ -25,6 +26,9 @@ type Framework struct {
 	permit     []PermitPlugin
 	preBind    []PreBindPlugin
 	bind       []BindPlugin
+	// scoreScratch holds *[]NodeScore buffers for one plugin's scores, so
+	// scoring hundreds of nodes per cycle does not allocate per cycle.
+	scoreScratch sync.Pool
 }
 
 type weightedScore struct {
@@ -72,6 +76,7 @@ func NewFramework(p Profile, r Registry, lister NodeInfoLister, binder Binder) (
 		return nil, err
 	}
 	f := &Framework{profile: p, handle: &handle{lister: lister, binder: binder}}
+	f.scoreScratch.New = func() any { return new([]NodeScore) }
 	f.handle.fwk = f
 	instances := map[string]Plugin{}
 	for _, pt := range p.Plugins.points() {

@@ -80,7 +80,7 @@ func TestFrameworkExtensionPoints(t *testing.T) {
 	if st.Code() != framework.Unschedulable || st.Plugin() != "B" {
 		t.Fatalf("filter %v", st)
 	}
-	scores, st := fwk.RunScorePlugins(ctx, state, pod, []*framework.NodeInfo{ni})
+	scores, st := fwk.RunScorePlugins(ctx, state, pod, []*framework.NodeInfo{ni}, nil)
 	if !st.IsSuccess() || scores[0].Score != 40 || scores[0].Name != "n1" {
 		t.Fatalf("scores %v %v (two plugins × 10 × weight 2)", scores, st)
 	}

@@ -68,10 +68,29 @@ func (*Fit) Filter(_ context.Context, state *framework.CycleState, pod *api.Pod,
 	if err != nil {
 		req = requestState(framework.PodRequests(pod))
 	}
-	if reasons := InsufficientResources(framework.Resource(req), n); len(reasons) > 0 {
-		return framework.NewStatus(framework.Unschedulable, reasons...)
+	if fits((*framework.Resource)(&req), n) {
+		return nil
 	}
-	return nil
+	return framework.NewStatus(framework.Unschedulable, InsufficientResources(framework.Resource(req), n)...)
+}
+
+// fits is InsufficientResources reporting nothing, without building the
+// reasons: most nodes fit, and Filter runs on hundreds per cycle.
+func fits(req *framework.Resource, n *framework.NodeInfo) bool {
+	free := func(want, alloc, used int64) bool { return want <= 0 || want <= alloc-used }
+	a, u := &n.Allocatable, &n.Requested
+	if int64(len(n.Pods))+1 > a.AllowedPodNumber ||
+		!free(req.MilliCPU, a.MilliCPU, u.MilliCPU) ||
+		!free(req.Memory, a.Memory, u.Memory) ||
+		!free(req.EphemeralStorage, a.EphemeralStorage, u.EphemeralStorage) {
+		return false
+	}
+	for name, want := range req.Scalar {
+		if !free(want, a.Scalar[name], u.Scalar[name]) {
+			return false
+		}
+	}
+	return true
 }
 
 // InsufficientResources lists why a request does not fit on a node, in
@@ -112,7 +131,7 @@ func (f *Fit) Score(_ context.Context, state *framework.CycleState, pod *api.Pod
 	if err != nil {
 		req = requestState(f.scorer.podRequests(pod))
 	}
-	return f.scorer.score(framework.Resource(req), n), nil
+	return f.scorer.score((*framework.Resource)(&req), n), nil
 }
 
 // ScoreExtensions returns nil: strategy scores are already in range.
@@ -139,7 +158,7 @@ func NewBalancedAllocation(raw json.RawMessage, _ framework.Handle) (framework.P
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", BalancedAllocationName, err)
 	}
-	return &BalancedAllocation{scorer: resourceScorer{resources: res, useRequested: true, fn: balancedScore}}, nil
+	return &BalancedAllocation{scorer: newResourceScorer(res, true, formulaBalanced)}, nil
 }
 
 // Name identifies the plugin in profiles.
@@ -159,7 +178,7 @@ func (b *BalancedAllocation) Score(_ context.Context, state *framework.CycleStat
 	if err != nil {
 		req = requestState(b.scorer.podRequests(pod))
 	}
-	return b.scorer.score(framework.Resource(req), n), nil
+	return b.scorer.score((*framework.Resource)(&req), n), nil
 }
 
 // ScoreExtensions returns nil: scores are already in range.

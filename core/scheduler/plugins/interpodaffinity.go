@@ -88,8 +88,14 @@ func (pl *InterPodAffinity) PreFilter(_ context.Context, state *framework.CycleS
 		return framework.AsStatus(fmt.Errorf("%s prefilter: %w", InterPodAffinityName, pi.AffinityErr))
 	}
 	s := &affinityFilterState{pod: pi, existingAnti: topologyCounts{}, affinity: topologyCounts{}, anti: topologyCounts{}}
+	// A pod without terms of its own only meets existing anti-affinity,
+	// which the snapshot lists the nodes of.
 	ownTerms := len(pi.RequiredAffinityTerms)+len(pi.RequiredAntiAffinityTerms) > 0
-	for _, n := range listNodes(pl.handle) {
+	nodes := listNodesWithAntiAffinity(pl.handle)
+	if ownTerms {
+		nodes = listNodes(pl.handle)
+	}
+	for _, n := range nodes {
 		if n.Node() == nil {
 			continue
 		}

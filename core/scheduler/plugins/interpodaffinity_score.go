@@ -38,7 +38,11 @@ func (pl *InterPodAffinity) PreScore(_ context.Context, state *framework.CycleSt
 	}
 	own := len(pi.PreferredAffinityTerms)+len(pi.PreferredAntiAffinityTerms) > 0
 	s := affinityScoreState{}
-	for _, n := range listNodes(pl.handle) {
+	nodes := listNodesWithAffinity(pl.handle)
+	if own {
+		nodes = listNodes(pl.handle)
+	}
+	for _, n := range nodes {
 		if n.Node() == nil {
 			continue
 		}

@@ -19,17 +19,10 @@ const (
 // listHandle is a Handle over a fixed list of node infos.
 type listHandle struct{ nodes []*framework.NodeInfo }
 
-func (h listHandle) SnapshotSharedLister() framework.NodeInfoLister { return h }
-func (listHandle) Binder() framework.Binder                         { return nil }
-func (h listHandle) List() []*framework.NodeInfo                    { return h.nodes }
-func (h listHandle) Get(name string) (*framework.NodeInfo, error) {
-	for _, n := range h.nodes {
-		if n.Name() == name {
-			return n, nil
-		}
-	}
-	return nil, framework.ErrNotFound
+func (h listHandle) SnapshotSharedLister() framework.NodeInfoLister {
+	return framework.NodeList(h.nodes)
 }
+func (listHandle) Binder() framework.Binder { return nil }
 
 // nsHandle adds namespace labels to listHandle.
 type nsHandle struct {

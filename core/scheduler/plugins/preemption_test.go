@@ -16,7 +16,7 @@ import (
 // preempt runs the default profile's PreFilter, Filter and PostFilter over nodes.
 func preempt(t *testing.T, nodes []*framework.NodeInfo, pod *api.Pod) (*framework.PostFilterResult, *framework.Status) {
 	t.Helper()
-	fwk, err := framework.NewFramework(plugins.DefaultProfile(), plugins.NewInTreeRegistry(), listHandle{nodes}, nil)
+	fwk, err := framework.NewFramework(plugins.DefaultProfile(), plugins.NewInTreeRegistry(), framework.NodeList(nodes), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,9 +48,58 @@ type ScoringStrategy struct {
 
 // resourceScorer turns per-resource (requested, allocatable) pairs into a node score.
 type resourceScorer struct {
-	resources    []ResourceSpec
+	resources []ResourceSpec
+	// kinds says where each resource is kept in a framework.Resource,
+	// worked out once because score runs for every node of every cycle.
+	kinds        []resourceKind
 	useRequested bool
-	fn           func(requested, allocatable []int64, weights []ResourceSpec) int64
+	formula      formula
+	// shape is the RequestedToCapacityRatio curve, scores scaled to MaxNodeScore.
+	shape []UtilizationShapePoint
+}
+
+// resourceKind is a resource's field in framework.Resource.
+type resourceKind uint8
+
+const (
+	kindCPU resourceKind = iota
+	kindMemory
+	kindEphemeralStorage
+	kindPods
+	kindScalar
+)
+
+func kindOf(name api.ResourceName) resourceKind {
+	switch name {
+	case api.ResourceCPU:
+		return kindCPU
+	case api.ResourceMemory:
+		return kindMemory
+	case api.ResourceEphemeralStorage:
+		return kindEphemeralStorage
+	case api.ResourcePods:
+		return kindPods
+	}
+	return kindScalar
+}
+
+// formula is how a scorer combines the per-resource figures.
+type formula uint8
+
+const (
+	formulaLeastAllocated formula = iota
+	formulaMostAllocated
+	formulaRatio
+	formulaBalanced
+)
+
+// newResourceScorer precomputes where each resource lives.
+func newResourceScorer(res []ResourceSpec, useRequested bool, f formula) resourceScorer {
+	kinds := make([]resourceKind, len(res))
+	for i, r := range res {
+		kinds[i] = kindOf(api.ResourceName(r.Name))
+	}
+	return resourceScorer{resources: res, kinds: kinds, useRequested: useRequested, formula: f}
 }
 
 // build validates the strategy and returns its scorer.
@@ -59,25 +108,25 @@ func (s *ScoringStrategy) build() (resourceScorer, error) {
 	if err != nil {
 		return resourceScorer{}, err
 	}
-	rs := resourceScorer{resources: res}
 	switch s.Type {
 	case "", LeastAllocated:
-		rs.fn = leastAllocatedScore
+		return newResourceScorer(res, false, formulaLeastAllocated), nil
 	case MostAllocated:
-		rs.fn = mostAllocatedScore
+		return newResourceScorer(res, false, formulaMostAllocated), nil
 	case RequestedToCapacityRatio:
 		if s.RequestedToCapacityRatio == nil {
-			return rs, fmt.Errorf("%w: %s needs requestedToCapacityRatio.shape", ErrInvalidArgs, RequestedToCapacityRatio)
+			return resourceScorer{}, fmt.Errorf("%w: %s needs requestedToCapacityRatio.shape", ErrInvalidArgs, RequestedToCapacityRatio)
 		}
-		fn, err := shapeScorer(s.RequestedToCapacityRatio.Shape)
+		shape, err := scaledShape(s.RequestedToCapacityRatio.Shape)
 		if err != nil {
-			return rs, err
+			return resourceScorer{}, err
 		}
-		rs.fn = fn
+		rs := newResourceScorer(res, false, formulaRatio)
+		rs.shape = shape
+		return rs, nil
 	default:
-		return rs, fmt.Errorf("%w: unknown scoring strategy %q", ErrInvalidArgs, s.Type)
+		return resourceScorer{}, fmt.Errorf("%w: unknown scoring strategy %q", ErrInvalidArgs, s.Type)
 	}
-	return rs, nil
 }
 
 // validResources defaults to cpu and memory at weight 1 and checks weights are in [1, 100].
@@ -107,36 +156,51 @@ func (rs *resourceScorer) podRequests(pod *api.Pod) framework.Resource {
 	return framework.PodNonZeroRequests(pod)
 }
 
+// inlineResources is how many resources score handles without allocating.
+const inlineResources = 8
+
 // score gathers (requested incl. the pod, allocatable) per resource and
-// applies fn; an extended resource the pod does not ask for is left out.
-func (rs *resourceScorer) score(pod framework.Resource, n *framework.NodeInfo) int64 {
-	requested := make([]int64, len(rs.resources))
-	allocatable := make([]int64, len(rs.resources))
+// applies the formula; an extended resource the pod does not ask for is left out.
+func (rs *resourceScorer) score(pod *framework.Resource, n *framework.NodeInfo) int64 {
+	var reqBuf, allocBuf [inlineResources]int64
+	requested, allocatable := reqBuf[:0], allocBuf[:0]
+	if len(rs.resources) > inlineResources {
+		requested, allocatable = make([]int64, 0, len(rs.resources)), make([]int64, 0, len(rs.resources))
+	}
+	requested, allocatable = requested[:len(rs.resources)], allocatable[:len(rs.resources)]
 	nodeReq := &n.NonZeroRequested
 	if rs.useRequested {
 		nodeReq = &n.Requested
 	}
-	for i, r := range rs.resources {
-		name := api.ResourceName(r.Name)
-		want := pod.Get(name)
-		if isScalar(name) && want == 0 {
-			continue
+	for i, kind := range rs.kinds {
+		var want, used, alloc int64
+		switch kind {
+		case kindCPU:
+			want, used, alloc = pod.MilliCPU, nodeReq.MilliCPU, n.Allocatable.MilliCPU
+		case kindMemory:
+			want, used, alloc = pod.Memory, nodeReq.Memory, n.Allocatable.Memory
+		case kindEphemeralStorage:
+			want, used, alloc = pod.EphemeralStorage, n.Requested.EphemeralStorage, n.Allocatable.EphemeralStorage
+		case kindPods:
+			want, used, alloc = pod.AllowedPodNumber, n.Requested.AllowedPodNumber, n.Allocatable.AllowedPodNumber
+		default:
+			name := api.ResourceName(rs.resources[i].Name)
+			if want = pod.Scalar[name]; want == 0 {
+				continue
+			}
+			used, alloc = n.Requested.Scalar[name], n.Allocatable.Scalar[name]
 		}
-		used := n.Requested.Get(name)
-		if name == api.ResourceCPU || name == api.ResourceMemory {
-			used = nodeReq.Get(name)
-		}
-		allocatable[i], requested[i] = n.Allocatable.Get(name), used+want
+		allocatable[i], requested[i] = alloc, used+want
 	}
-	return rs.fn(requested, allocatable, rs.resources)
-}
-
-func isScalar(name api.ResourceName) bool {
-	switch name {
-	case api.ResourceCPU, api.ResourceMemory, api.ResourceEphemeralStorage, api.ResourcePods:
-		return false
+	switch rs.formula {
+	case formulaMostAllocated:
+		return mostAllocatedScore(requested, allocatable, rs.resources)
+	case formulaRatio:
+		return ratioScore(requested, allocatable, rs.resources, rs.shape)
+	case formulaBalanced:
+		return balancedScore(requested, allocatable)
 	}
-	return true
+	return leastAllocatedScore(requested, allocatable, rs.resources)
 }
 
 // weightedAverage averages per-resource scores over resources the node has.
@@ -173,27 +237,36 @@ func mostAllocatedScore(requested, allocatable []int64, res []ResourceSpec) int6
 }
 
 // balancedScore is (1 - standard deviation of the used fractions) * MaxNodeScore.
-func balancedScore(requested, allocatable []int64, _ []ResourceSpec) int64 {
-	var fractions []float64
-	var total float64
+func balancedScore(requested, allocatable []int64) int64 {
+	fraction := func(i int) float64 { return min(float64(requested[i])/float64(allocatable[i]), 1) }
+	var count int
+	var total, first, second float64
 	for i := range requested {
 		if allocatable[i] == 0 {
 			continue
 		}
-		f := min(float64(requested[i])/float64(allocatable[i]), 1)
-		fractions = append(fractions, f)
+		f := fraction(i)
+		switch count {
+		case 0:
+			first = f
+		case 1:
+			second = f
+		}
+		count++
 		total += f
 	}
 	var std float64
-	switch n := float64(len(fractions)); {
-	case len(fractions) == 2:
-		std = math.Abs((fractions[0] - fractions[1]) / 2)
-	case len(fractions) > 2:
-		mean, sq := total/n, 0.0
-		for _, f := range fractions {
-			sq += (f - mean) * (f - mean)
+	switch {
+	case count == 2:
+		std = math.Abs((first - second) / 2)
+	case count > 2:
+		mean, sq := total/float64(count), 0.0
+		for i := range requested {
+			if allocatable[i] != 0 {
+				sq += (fraction(i) - mean) * (fraction(i) - mean)
+			}
 		}
-		std = math.Sqrt(sq / n)
+		std = math.Sqrt(sq / float64(count))
 	}
 	return int64((1 - std) * float64(framework.MaxNodeScore))
 }

@@ -7,10 +7,10 @@ import (
 	"github.com/kubetwin/kubetwin/core/scheduler/framework"
 )
 
-// shapeScorer validates a RequestedToCapacityRatio shape (utilisation
-// strictly increasing in [0, 100], scores in [0, 10]) and returns a scorer
-// that interpolates it piecewise-linearly, scaled to MaxNodeScore.
-func shapeScorer(shape []UtilizationShapePoint) (func(requested, allocatable []int64, res []ResourceSpec) int64, error) {
+// scaledShape validates a RequestedToCapacityRatio shape (utilisation
+// strictly increasing in [0, 100], scores in [0, 10]) and scales its scores
+// to MaxNodeScore.
+func scaledShape(shape []UtilizationShapePoint) ([]UtilizationShapePoint, error) {
 	if len(shape) == 0 {
 		return nil, fmt.Errorf("%w: requestedToCapacityRatio.shape is empty", ErrInvalidArgs)
 	}
@@ -25,27 +25,30 @@ func shapeScorer(shape []UtilizationShapePoint) (func(requested, allocatable []i
 		}
 		pts[i] = UtilizationShapePoint{Utilization: p.Utilization, Score: p.Score * int32(framework.MaxNodeScore/maxCustomScore)}
 	}
-	curve := func(util int64) int64 { return interpolate(pts, util) }
-	return func(requested, allocatable []int64, res []ResourceSpec) int64 {
-		var sum, weights int64
-		for i := range requested {
-			if allocatable[i] == 0 {
-				continue
-			}
-			s := curve(100)
-			if requested[i] <= allocatable[i] {
-				s = curve(requested[i] * 100 / allocatable[i])
-			}
-			if s > 0 {
-				sum += s * res[i].Weight
-				weights += res[i].Weight
-			}
+	return pts, nil
+}
+
+// ratioScore interpolates the shape at each resource's utilisation and
+// averages the positive scores by weight.
+func ratioScore(requested, allocatable []int64, res []ResourceSpec, pts []UtilizationShapePoint) int64 {
+	var sum, weights int64
+	for i := range requested {
+		if allocatable[i] == 0 {
+			continue
 		}
-		if weights == 0 {
-			return 0
+		s := interpolate(pts, 100)
+		if requested[i] <= allocatable[i] {
+			s = interpolate(pts, requested[i]*100/allocatable[i])
 		}
-		return int64(math.Round(float64(sum) / float64(weights)))
-	}, nil
+		if s > 0 {
+			sum += s * res[i].Weight
+			weights += res[i].Weight
+		}
+	}
+	if weights == 0 {
+		return 0
+	}
+	return int64(math.Round(float64(sum) / float64(weights)))
 }
 
 // interpolate evaluates the broken-line curve through pts at util.

@@ -69,7 +69,7 @@ func (*NodeUnschedulable) Name() string { return NodeUnschedulableName }
 
 // Filter rejects a cordoned node for pods without the matching toleration.
 func (*NodeUnschedulable) Filter(_ context.Context, _ *framework.CycleState, pod *api.Pod, n *framework.NodeInfo) *framework.Status {
-	if !n.Node().Spec.Unschedulable {
+	if !n.Unschedulable() {
 		return nil
 	}
 	cordon := api.Taint{Key: UnschedulableTaintKey, Effect: api.TaintEffectNoSchedule}

@@ -26,8 +26,9 @@ func (*TaintToleration) Name() string { return TaintTolerationName }
 
 // Filter rejects a node with an untolerated NoSchedule or NoExecute taint.
 func (*TaintToleration) Filter(_ context.Context, _ *framework.CycleState, pod *api.Pod, n *framework.NodeInfo) *framework.Status {
-	for i := range n.Node().Spec.Taints {
-		t := &n.Node().Spec.Taints[i]
+	taints := n.Taints()
+	for i := range taints {
+		t := &taints[i]
 		if t.Effect != api.TaintEffectNoSchedule && t.Effect != api.TaintEffectNoExecute {
 			continue
 		}
@@ -58,8 +59,9 @@ func (*TaintToleration) Score(_ context.Context, state *framework.CycleState, po
 		tols = pod.Spec.Tolerations
 	}
 	var count int64
-	for i := range n.Node().Spec.Taints {
-		t := &n.Node().Spec.Taints[i]
+	taints := n.Taints()
+	for i := range taints {
+		t := &taints[i]
 		if t.Effect == api.TaintEffectPreferNoSchedule && !tolerated(tols, t) {
 			count++
 		}

@@ -44,6 +44,24 @@ func listNodes(h framework.Handle) []*framework.NodeInfo {
 	return h.SnapshotSharedLister().List()
 }
 
+// listNodesWithAffinity returns the snapshot's nodes that have pods with
+// any affinity term, none without a snapshot.
+func listNodesWithAffinity(h framework.Handle) []*framework.NodeInfo {
+	if h == nil || h.SnapshotSharedLister() == nil {
+		return nil
+	}
+	return h.SnapshotSharedLister().HavePodsWithAffinityList()
+}
+
+// listNodesWithAntiAffinity returns the snapshot's nodes that have pods
+// with required anti-affinity, none without a snapshot.
+func listNodesWithAntiAffinity(h framework.Handle) []*framework.NodeInfo {
+	if h == nil || h.SnapshotSharedLister() == nil {
+		return nil
+	}
+	return h.SnapshotSharedLister().HavePodsWithRequiredAntiAffinityList()
+}
+
 // namespaceLabelsOf returns the handle's namespace label lookup, nil when it has none.
 func namespaceLabelsOf(h framework.Handle) framework.NamespaceLabels {
 	if nl, ok := h.(framework.NamespaceLister); ok {
