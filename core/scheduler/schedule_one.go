@@ -91,7 +91,10 @@ func (s *Scheduler) schedulingCycle(ctx context.Context, qp *framework.QueuedPod
 	if err != nil {
 		return nil, s.fail(qp, cycle, err, diag)
 	}
-	assumed := pod.DeepCopy()
+	// A shallow copy suffices: only spec.nodeName differs, and pods from
+	// the caches are shared and never modified in place.
+	assumed := new(api.Pod)
+	*assumed = *pod
 	assumed.Spec.NodeName = node
 	if st := fwk.RunReservePluginsReserve(ctx, state, assumed, node); !st.IsSuccess() {
 		fwk.RunReservePluginsUnreserve(ctx, state, assumed, node)

@@ -2,7 +2,6 @@ package framework
 
 import (
 	"maps"
-	"slices"
 
 	"github.com/kubetwin/kubetwin/core/api"
 )
@@ -31,10 +30,10 @@ func NewResource(rl api.ResourceList) Resource {
 	return r
 }
 
-// AddList adds every quantity of rl to r.
+// AddList adds every quantity of rl to r. Sums do not depend on the order
+// of the map walk, so it walks rl unsorted: this runs for every pod.
 func (r *Resource) AddList(rl api.ResourceList) {
-	for _, name := range slices.Sorted(maps.Keys(rl)) {
-		q := rl[name]
+	for name, q := range rl {
 		switch name {
 		case api.ResourceCPU:
 			r.MilliCPU += q.MilliValue()

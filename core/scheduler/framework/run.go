@@ -107,16 +107,30 @@ func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod 
 		plugins = f.activeScores(state.skipScore)
 	}
 	totals := slices.Grow(dst[:0], len(nodes))[:len(nodes)]
-	buf := f.scoreScratch.Get().(*[]NodeScore)
-	defer f.scoreScratch.Put(buf)
-	scores := slices.Grow((*buf)[:0], len(nodes))[:len(nodes)]
-	*buf = scores
 	for i, n := range nodes {
 		totals[i] = NodeScore{Name: n.Name()}
-		scores[i].Name = totals[i].Name
 	}
-	for _, pl := range plugins {
-		if st := f.scoreOne(ctx, state, pod, nodes, pl.ScorePlugin, scores); !st.IsSuccess() {
+	if len(plugins) == 0 {
+		return totals, nil
+	}
+	buf := f.scoreScratch.Get().(*[]NodeScore)
+	defer f.scoreScratch.Put(buf)
+	*buf = slices.Grow((*buf)[:0], len(plugins)*len(nodes))[:len(plugins)*len(nodes)]
+	perPlugin := func(p int) []NodeScore { return (*buf)[p*len(nodes) : (p+1)*len(nodes)] }
+	// Node by node, every plugin: each node's info is brought into the
+	// cache once rather than once per plugin.
+	for i, n := range nodes {
+		for p, pl := range plugins {
+			s, st := pl.Score(ctx, state, pod, n)
+			if !st.IsSuccess() {
+				return nil, st.WithPlugin(pl.Name())
+			}
+			perPlugin(p)[i] = NodeScore{Name: totals[i].Name, Score: s}
+		}
+	}
+	for p, pl := range plugins {
+		scores := perPlugin(p)
+		if st := f.normalize(ctx, state, pod, pl.ScorePlugin, scores); !st.IsSuccess() {
 			return nil, st.WithPlugin(pl.Name())
 		}
 		for i := range scores {
@@ -126,15 +140,8 @@ func (f *Framework) RunScorePlugins(ctx context.Context, state *CycleState, pod 
 	return totals, nil
 }
 
-// scoreOne fills scores, whose names are set, with one plugin's normalised scores.
-func (f *Framework) scoreOne(ctx context.Context, state *CycleState, pod *api.Pod, nodes []*NodeInfo, pl ScorePlugin, scores []NodeScore) *Status {
-	for i, n := range nodes {
-		s, st := pl.Score(ctx, state, pod, n)
-		if !st.IsSuccess() {
-			return st
-		}
-		scores[i].Score = s
-	}
+// normalize runs a plugin's NormalizeScore, if any, and checks the range.
+func (f *Framework) normalize(ctx context.Context, state *CycleState, pod *api.Pod, pl ScorePlugin, scores []NodeScore) *Status {
 	if ext := pl.ScoreExtensions(); ext != nil {
 		if st := ext.NormalizeScore(ctx, state, pod, scores); !st.IsSuccess() {
 			return st

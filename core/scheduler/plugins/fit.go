@@ -30,11 +30,18 @@ const (
 	fitPreScoreKey  framework.StateKey = "PreScore" + NodeResourcesFitName
 )
 
-// requestState is a pod's requests stored in the cycle state.
+// requestState is a pod's requests stored in the cycle state; it is kept
+// by pointer because Filter and Score read it once per node.
 type requestState framework.Resource
 
-// Clone shares the extended-resource map: it is never modified after it is stored.
-func (r requestState) Clone() framework.StateData { return r }
+// newRequestState stores r for the cycle.
+func newRequestState(r framework.Resource) *requestState { return (*requestState)(&r) }
+
+// Clone shares the state: it is never modified after it is stored.
+func (r *requestState) Clone() framework.StateData { return r }
+
+// resource is the stored requests.
+func (r *requestState) resource() *framework.Resource { return (*framework.Resource)(r) }
 
 // NewFit builds NodeResourcesFit from FitArgs (LeastAllocated on cpu and memory by default).
 func NewFit(raw json.RawMessage, _ framework.Handle) (framework.Plugin, error) {
@@ -58,20 +65,20 @@ func (*Fit) Name() string { return NodeResourcesFitName }
 
 // PreFilter computes the pod's requests once per cycle.
 func (*Fit) PreFilter(_ context.Context, state *framework.CycleState, pod *api.Pod) *framework.Status {
-	state.Write(fitPreFilterKey, requestState(framework.PodRequests(pod)))
+	state.Write(fitPreFilterKey, newRequestState(framework.PodRequests(pod)))
 	return nil
 }
 
 // Filter rejects the node listing every resource that does not fit.
 func (*Fit) Filter(_ context.Context, state *framework.CycleState, pod *api.Pod, n *framework.NodeInfo) *framework.Status {
-	req, err := readState[requestState](state, fitPreFilterKey)
+	req, err := readState[*requestState](state, fitPreFilterKey)
 	if err != nil {
-		req = requestState(framework.PodRequests(pod))
+		req = newRequestState(framework.PodRequests(pod))
 	}
-	if fits((*framework.Resource)(&req), n) {
+	if fits(req.resource(), n) {
 		return nil
 	}
-	return framework.NewStatus(framework.Unschedulable, InsufficientResources(framework.Resource(req), n)...)
+	return framework.NewStatus(framework.Unschedulable, InsufficientResources(*req.resource(), n)...)
 }
 
 // fits is InsufficientResources reporting nothing, without building the
@@ -121,17 +128,17 @@ func InsufficientResources(req framework.Resource, n *framework.NodeInfo) []stri
 
 // PreScore computes the pod's scoring requests (empty containers at the defaults).
 func (f *Fit) PreScore(_ context.Context, state *framework.CycleState, pod *api.Pod, _ []*framework.NodeInfo) *framework.Status {
-	state.Write(fitPreScoreKey, requestState(f.scorer.podRequests(pod)))
+	state.Write(fitPreScoreKey, newRequestState(f.scorer.podRequests(pod)))
 	return nil
 }
 
 // Score applies the scoring strategy to the node with the pod added.
 func (f *Fit) Score(_ context.Context, state *framework.CycleState, pod *api.Pod, n *framework.NodeInfo) (int64, *framework.Status) {
-	req, err := readState[requestState](state, fitPreScoreKey)
+	req, err := readState[*requestState](state, fitPreScoreKey)
 	if err != nil {
-		req = requestState(f.scorer.podRequests(pod))
+		req = newRequestState(f.scorer.podRequests(pod))
 	}
-	return f.scorer.score((*framework.Resource)(&req), n), nil
+	return f.scorer.score(req.resource(), n), nil
 }
 
 // ScoreExtensions returns nil: strategy scores are already in range.
@@ -166,7 +173,7 @@ func (*BalancedAllocation) Name() string { return BalancedAllocationName }
 
 // PreScore computes the pod's actual requests.
 func (b *BalancedAllocation) PreScore(_ context.Context, state *framework.CycleState, pod *api.Pod, _ []*framework.NodeInfo) *framework.Status {
-	state.Write(balancedKey, requestState(b.scorer.podRequests(pod)))
+	state.Write(balancedKey, newRequestState(b.scorer.podRequests(pod)))
 	return nil
 }
 
@@ -174,11 +181,11 @@ const balancedKey framework.StateKey = "PreScore" + BalancedAllocationName
 
 // Score rates how evenly the node's resources would be used.
 func (b *BalancedAllocation) Score(_ context.Context, state *framework.CycleState, pod *api.Pod, n *framework.NodeInfo) (int64, *framework.Status) {
-	req, err := readState[requestState](state, balancedKey)
+	req, err := readState[*requestState](state, balancedKey)
 	if err != nil {
-		req = requestState(b.scorer.podRequests(pod))
+		req = newRequestState(b.scorer.podRequests(pod))
 	}
-	return b.scorer.score((*framework.Resource)(&req), n), nil
+	return b.scorer.score(req.resource(), n), nil
 }
 
 // ScoreExtensions returns nil: scores are already in range.

@@ -107,6 +107,11 @@ func (pl *InterPodAffinity) PreFilter(_ context.Context, state *framework.CycleS
 			pl.update(s, epi, n.Node(), 1)
 		}
 	}
+	if !ownTerms && len(s.existingAnti) == 0 {
+		// Nothing can reject the pod: no terms of its own, and no existing
+		// anti-affinity term matches it.
+		return framework.NewStatus(framework.Skip)
+	}
 	state.Write(interPodAffinityFilterKey, s)
 	return nil
 }
