@@ -30,8 +30,10 @@ type Case struct {
 	InitPod func(i int) *api.Pod
 	// MeasuredPod builds the i-th measured pod.
 	MeasuredPod func(i int) *api.Pod
-	// ExpectUnschedulable says no measured pod can ever be bound.
-	ExpectUnschedulable bool
+	// InitUnschedulable says no init pod can ever be bound: they wait in
+	// the scheduler's queue, retried on cluster events, while the measured
+	// pods are scheduled (scheduler_perf's Unschedulable case).
+	InitUnschedulable bool
 	// ChurnEvery, when positive, adds a node and deletes an init pod after
 	// every ChurnEvery measured pods bound, so events interleave with scheduling.
 	ChurnEvery int
@@ -51,8 +53,8 @@ func Cases() []Case {
 		{Name: "PreemptionBasic", Nodes: 500, InitPods: 2000, MeasuredPods: 500,
 			Node: basicNode, InitPod: preemptionPod("init", lowPriorityClass),
 			MeasuredPod: preemptionPod("measured", highPriorityClass)},
-		{Name: "Unschedulable", Nodes: 5000, InitPods: 1000, MeasuredPods: 1000,
-			Node: basicNode, InitPod: basicPod("init"), MeasuredPod: hugePod, ExpectUnschedulable: true},
+		{Name: "Unschedulable", Nodes: 5000, InitPods: 200, MeasuredPods: 5000,
+			Node: basicNode, InitPod: hugePod, MeasuredPod: basicPod("measured"), InitUnschedulable: true},
 		{Name: "MixedChurn", Nodes: 5000, InitPods: 1000, MeasuredPods: 10000, ChurnEvery: 100,
 			Node: basicNode, InitPod: basicPod("init"), MeasuredPod: basicPod("measured")},
 	}
@@ -125,5 +127,5 @@ func preemptionPod(phase, class string) func(int) *api.Pod {
 
 // hugePod asks for more CPU than any node has.
 func hugePod(i int) *api.Pod {
-	return fixtures.MakePod().Name(fmt.Sprintf("measured-%05d", i)).CPU("64").Obj()
+	return fixtures.MakePod().Name(fmt.Sprintf("init-%05d", i)).CPU("64").Obj()
 }

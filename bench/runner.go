@@ -91,7 +91,7 @@ func Run(ctx context.Context, c Case, cfg Config) (*Result, error) {
 	if err := e.addPluginTimes(res); err != nil {
 		return nil, fmt.Errorf("bench %s: %w", c.Name, err)
 	}
-	if !c.ExpectUnschedulable && bound != cfg.MeasuredPods {
+	if bound != cfg.MeasuredPods {
 		return res, fmt.Errorf("bench %s: %w: %d of %d", c.Name, ErrNotAllBound, bound, cfg.MeasuredPods)
 	}
 	return res, nil
@@ -195,10 +195,14 @@ func (e *env) populate(ctx context.Context) error {
 			return err
 		}
 	}
+	want := e.cfg.InitPods
+	if e.c.InitUnschedulable {
+		want = 0
+	}
 	if bound, _, err := e.drain(ctx, nil); err != nil {
 		return fmt.Errorf("init pods: %w", err)
-	} else if bound != e.cfg.InitPods {
-		return fmt.Errorf("init pods: %w: %d of %d", ErrNotAllBound, bound, e.cfg.InitPods)
+	} else if bound != want {
+		return fmt.Errorf("init pods: %d of %d bound, want %d", bound, e.cfg.InitPods, want)
 	}
 	for i := range e.cfg.MeasuredPods {
 		if err := addPod(ctx, e.reg, e.sched, e.c.MeasuredPod(i)); err != nil {

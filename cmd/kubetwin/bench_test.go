@@ -37,11 +37,11 @@ func TestBenchSchedulerJSON(t *testing.T) {
 
 func TestBenchSchedulerSummaryAndErrors(t *testing.T) {
 	out, err := execute(t, "", "bench", "scheduler", "--case", "unschedulable",
-		"--nodes", "10", "--init-pods", "-1", "--pods", "5", "--plugin-times")
+		"--nodes", "10", "--init-pods", "3", "--pods", "5", "--plugin-times")
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out)
 	}
-	for _, want := range []string{"case Unschedulable: 10 nodes", "0 bound", "throughput (pods/s)", "peak heap"} {
+	for _, want := range []string{"case Unschedulable: 10 nodes", "5 bound", "throughput (pods/s)", "peak heap"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
