@@ -233,3 +233,47 @@ func names(infos []*framework.NodeInfo) []string {
 	}
 	return out
 }
+
+// TestChangesSince: the change log lists replaced infos oldest first with
+// their previous versions, forgets what is older than its window, and
+// cannot answer across a change of the node set.
+func TestChangesSince(t *testing.T) {
+	c, s := cache.New(), cache.NewSnapshot()
+	c.AddNode(node("n1"))
+	c.AddNode(node("n2"))
+	c.UpdateSnapshot(s)
+	start := s.Generation()
+	if ch, ok := s.ChangesSince(start); !ok || len(ch) != 0 {
+		t.Fatalf("fresh snapshot: %v, %v", ch, ok)
+	}
+	before, _ := s.Get("n1")
+	p := fixtures.MakePod().Name("p").UID("u").CPU("1").Node("n1").Obj()
+	if err := c.AddPod(p); err != nil {
+		t.Fatal(err)
+	}
+	c.UpdateSnapshot(s)
+	after, _ := s.Get("n1")
+	ch, ok := s.ChangesSince(start)
+	if !ok || len(ch) != 1 || ch[0].Old != before || ch[0].New != after {
+		t.Fatalf("one pod added: %v, %v", ch, ok)
+	}
+	if ch, ok := s.ChangesSince(s.Generation()); !ok || len(ch) != 0 {
+		t.Fatalf("nothing since now: %v, %v", ch, ok)
+	}
+	for i := range 3000 {
+		q := fixtures.MakePod().Name(fmt.Sprintf("q%d", i)).UID(fmt.Sprintf("q%d", i)).Node("n2").Obj()
+		if err := c.AddPod(q); err != nil {
+			t.Fatal(err)
+		}
+		c.UpdateSnapshot(s)
+	}
+	if _, ok := s.ChangesSince(start); ok {
+		t.Fatal("a generation older than the log's window must not be answered")
+	}
+	recent := s.Generation()
+	c.AddNode(node("n3"))
+	c.UpdateSnapshot(s)
+	if _, ok := s.ChangesSince(recent); ok {
+		t.Fatal("changes across a new node must not be answered")
+	}
+}

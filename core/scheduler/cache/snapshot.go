@@ -25,9 +25,19 @@ type Snapshot struct {
 	withAntiAffinity []*framework.NodeInfo
 	generation       int64
 	nodeSetVersion   int64
+	// changes logs the infos replaced since changesFrom, in generation
+	// order, for NodeChangeLister; it is reset when the node set changes.
+	changes     []framework.NodeChange
+	changesFrom int64
 }
 
-var _ framework.NodeInfoLister = (*Snapshot)(nil)
+// maxChanges bounds the change log; plugins further behind recompute.
+const maxChanges = 1024
+
+var (
+	_ framework.NodeInfoLister   = (*Snapshot)(nil)
+	_ framework.NodeChangeLister = (*Snapshot)(nil)
+)
 
 // NewSnapshot returns an empty snapshot to be filled by UpdateSnapshot.
 func NewSnapshot() *Snapshot {
@@ -54,6 +64,20 @@ func (s *Snapshot) HavePodsWithRequiredAntiAffinityList() []*framework.NodeInfo 
 	return s.withAntiAffinity
 }
 
+// Generation is the cache generation the snapshot reflects.
+func (s *Snapshot) Generation() int64 { return s.generation }
+
+// ChangesSince returns the infos replaced after generation gen, oldest first.
+func (s *Snapshot) ChangesSince(gen int64) ([]framework.NodeChange, bool) {
+	if gen < s.changesFrom {
+		return nil, false
+	}
+	i, _ := slices.BinarySearchFunc(s.changes, gen, func(c framework.NodeChange, g int64) int {
+		return cmp.Compare(c.New.Generation, g+1)
+	})
+	return s.changes[i:], true
+}
+
 // NumNodes is the number of schedulable-candidate nodes in the snapshot.
 func (s *Snapshot) NumNodes() int { return len(s.list) }
 
@@ -64,13 +88,16 @@ func (c *Cache) UpdateSnapshot(s *Snapshot) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var changed []string
+	var changes []framework.NodeChange
 	for e := c.recent.Front(); e != nil; e = e.Next() {
 		name := e.Value.(string)
 		ni := c.nodes[name]
 		if ni.Generation <= s.generation {
 			break
 		}
-		s.infos[name] = ni.Clone()
+		clone := ni.Clone()
+		changes = append(changes, framework.NodeChange{Old: s.infos[name], New: clone})
+		s.infos[name] = clone
 		changed = append(changed, name)
 	}
 	switch {
@@ -78,10 +105,24 @@ func (c *Cache) UpdateSnapshot(s *Snapshot) {
 		s.resetNames(c.nodes)
 		s.nodeSetVersion = c.nodeSetVersion
 		s.rebuildList()
+		s.changes, s.changesFrom = s.changes[:0], c.generation
 	case len(changed) > 0:
 		s.patchList(changed)
+		s.logChanges(changes)
 	}
 	s.generation = c.generation
+}
+
+// logChanges appends changes, found newest first, to the log in generation
+// order, dropping the older half of the log when it is full.
+func (s *Snapshot) logChanges(changes []framework.NodeChange) {
+	slices.Reverse(changes)
+	s.changes = append(s.changes, changes...)
+	if len(s.changes) > maxChanges {
+		drop := len(s.changes) / 2
+		s.changesFrom = s.changes[drop-1].New.Generation
+		s.changes = slices.Delete(s.changes, 0, drop)
+	}
 }
 
 // resetNames drops infos the cache no longer has and re-sorts the names of

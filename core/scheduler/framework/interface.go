@@ -140,6 +140,22 @@ type NodeInfoLister interface {
 	HavePodsWithRequiredAntiAffinityList() []*NodeInfo
 }
 
+// NodeChange is one node info a snapshot replaced with a newer one.
+type NodeChange struct{ Old, New *NodeInfo }
+
+// NodeChangeLister is implemented by listers that remember which node
+// infos changed, so a plugin can keep an aggregate over all nodes (such as
+// pods per topology domain) up to date from the few nodes a cycle changed
+// rather than recomputing it from every node.
+type NodeChangeLister interface {
+	// Generation identifies the lister's current state.
+	Generation() int64
+	// ChangesSince returns, oldest first, the infos replaced after
+	// generation gen; false when it cannot tell (the node set changed since,
+	// or gen is too old), and the caller must recompute from List.
+	ChangesSince(gen int64) ([]NodeChange, bool)
+}
+
 // Handle is what plugins get from the framework at construction.
 type Handle interface {
 	// SnapshotSharedLister reads the current cycle's snapshot.

@@ -51,6 +51,7 @@ type PodTopologySpread struct {
 	defaults  []api.TopologySpreadConstraint
 	systemDef bool
 	memo      matchCounts
+	indexes   domainIndexes
 }
 
 // NewPodTopologySpread builds the plugin from its args.
@@ -205,16 +206,19 @@ func hasAllKeys(node *api.Node, cs []spreadConstraint) bool {
 	return true
 }
 
-// PreFilter skips pods without hard constraints; otherwise it counts.
-func (pl *PodTopologySpread) PreFilter(_ context.Context, state *framework.CycleState, pod *api.Pod) *framework.Status {
-	cs, _, err := pl.constraints(pod, api.DoNotSchedule)
-	if err != nil {
-		return framework.AsStatus(fmt.Errorf("%s prefilter: %w", PodTopologySpreadName, err))
+// changeLister is the snapshot as a NodeChangeLister, when it is one.
+func (pl *PodTopologySpread) changeLister() (framework.NodeChangeLister, bool) {
+	if pl.handle == nil {
+		return nil, false
 	}
-	if len(cs) == 0 {
-		return framework.NewStatus(framework.Skip)
-	}
-	s := &spreadFilterState{constraints: cs, counts: make([]map[string]int64, len(cs)), mins: make([]int64, len(cs))}
+	l, ok := pl.handle.SnapshotSharedLister().(framework.NodeChangeLister)
+	return l, ok
+}
+
+// countAll counts every node's matching pods into s, for pods whose
+// constraints' node eligibility depends on the pod.
+func (pl *PodTopologySpread) countAll(s *spreadFilterState, pod *api.Pod) {
+	cs := s.constraints
 	for i := range cs {
 		s.counts[i] = map[string]int64{}
 	}
@@ -234,6 +238,33 @@ func (pl *PodTopologySpread) PreFilter(_ context.Context, state *framework.Cycle
 				s.counts[i][n.Node().Labels[cs[i].key]] += count(memos[i], &cs[i], pod, n)
 			}
 		}
+	}
+}
+
+// PreFilter skips pods without hard constraints; otherwise it counts.
+func (pl *PodTopologySpread) PreFilter(_ context.Context, state *framework.CycleState, pod *api.Pod) *framework.Status {
+	cs, _, err := pl.constraints(pod, api.DoNotSchedule)
+	if err != nil {
+		return framework.AsStatus(fmt.Errorf("%s prefilter: %w", PodTopologySpreadName, err))
+	}
+	if len(cs) == 0 {
+		return framework.NewStatus(framework.Skip)
+	}
+	s := &spreadFilterState{constraints: cs, counts: make([]map[string]int64, len(cs)), mins: make([]int64, len(cs)),
+		self: make([]int64, len(cs))}
+	for i := range cs {
+		if cs[i].selector.Matches(labels.Set(pod.Labels)) {
+			s.self[i] = 1
+		}
+	}
+	lister, incremental := pl.changeLister()
+	if incremental && podIndependent(pod, cs) {
+		nodes := listNodes(pl.handle)
+		for i := range cs {
+			s.counts[i] = pl.indexes.counts(lister, nodes, pod, cs, i)
+		}
+	} else {
+		pl.countAll(s, pod)
 	}
 	for i := range cs {
 		s.refreshMin(i)

@@ -6,7 +6,6 @@ import (
 	"math"
 
 	"github.com/kubetwin/kubetwin/core/api"
-	"github.com/kubetwin/kubetwin/core/api/labels"
 	"github.com/kubetwin/kubetwin/core/scheduler/framework"
 )
 
@@ -18,12 +17,14 @@ type spreadFilterState struct {
 	constraints []spreadConstraint
 	counts      []map[string]int64
 	mins        []int64
+	// self is 1 where the incoming pod matches the constraint's selector.
+	self []int64
 }
 
 // Clone copies the counts so what-if evaluations can change them.
 func (s *spreadFilterState) Clone() framework.StateData {
 	out := &spreadFilterState{constraints: s.constraints, counts: make([]map[string]int64, len(s.counts)),
-		mins: append([]int64(nil), s.mins...)}
+		mins: append([]int64(nil), s.mins...), self: s.self}
 	for i, m := range s.counts {
 		out.counts[i] = make(map[string]int64, len(m))
 		for k, v := range m {
@@ -63,11 +64,7 @@ func (pl *PodTopologySpread) Filter(_ context.Context, state *framework.CycleSta
 		if !ok {
 			return framework.NewStatus(framework.UnschedulableAndUnresolvable, ReasonTopologySpreadLabel)
 		}
-		var self int64
-		if c.selector.Matches(labels.Set(pod.Labels)) {
-			self = 1
-		}
-		if s.counts[i][v]+self-s.mins[i] > c.maxSkew {
+		if s.counts[i][v]+s.self[i]-s.mins[i] > c.maxSkew {
 			return framework.NewStatus(framework.Unschedulable, ReasonTopologySpread)
 		}
 	}
