@@ -39,6 +39,7 @@ type InterPodAffinity struct {
 	nsLabels   framework.NamespaceLabels
 	hardWeight int64
 	ignorePref bool
+	indexes    topologyIndexes
 }
 
 // NewInterPodAffinity builds the plugin from its args.
@@ -88,9 +89,23 @@ func (pl *InterPodAffinity) PreFilter(_ context.Context, state *framework.CycleS
 		return framework.AsStatus(fmt.Errorf("%s prefilter: %w", InterPodAffinityName, pi.AffinityErr))
 	}
 	s := &affinityFilterState{pod: pi, existingAnti: topologyCounts{}, affinity: topologyCounts{}, anti: topologyCounts{}}
-	// A pod without terms of its own only meets existing anti-affinity,
-	// which the snapshot lists the nodes of.
 	ownTerms := len(pi.RequiredAffinityTerms)+len(pi.RequiredAntiAffinityTerms) > 0
+	if !ownTerms || !pl.countFromIndexes(s) {
+		pl.countAll(s, ownTerms)
+	}
+	if !ownTerms && len(s.existingAnti) == 0 {
+		// Nothing can reject the pod: no terms of its own, and no existing
+		// anti-affinity term matches it.
+		return framework.NewStatus(framework.Skip)
+	}
+	state.Write(interPodAffinityFilterKey, s)
+	return nil
+}
+
+// countAll counts into s from the nodes' pods: all of them for a pod with
+// terms of its own; otherwise only existing anti-affinity can bear on the
+// pod, and the snapshot lists the nodes of pods that have some.
+func (pl *InterPodAffinity) countAll(s *affinityFilterState, ownTerms bool) {
 	nodes := listNodesWithAntiAffinity(pl.handle)
 	if ownTerms {
 		nodes = listNodes(pl.handle)
@@ -107,32 +122,44 @@ func (pl *InterPodAffinity) PreFilter(_ context.Context, state *framework.CycleS
 			pl.update(s, epi, n.Node(), 1)
 		}
 	}
-	if !ownTerms && len(s.existingAnti) == 0 {
-		// Nothing can reject the pod: no terms of its own, and no existing
-		// anti-affinity term matches it.
-		return framework.NewStatus(framework.Skip)
-	}
-	state.Write(interPodAffinityFilterKey, s)
-	return nil
 }
 
 // update adds (delta 1) or removes (delta -1) one existing pod's contribution.
 func (pl *InterPodAffinity) update(s *affinityFilterState, epi *framework.PodInfo, node *api.Node, delta int64) {
+	pl.existingAntiShare(s.pod.Pod, epi, node, delta, s.existingAnti.add)
+	pl.affinityShare(s.pod.RequiredAffinityTerms, epi, node, delta, s.affinity.add)
+	pl.antiShare(s.pod.RequiredAntiAffinityTerms, epi, node, delta, s.anti.add)
+}
+
+// domainAdder adds delta to the domain of node for a topology key.
+type domainAdder func(node *api.Node, key string, delta int64)
+
+// existingAntiShare counts epi's required anti-affinity terms that match pod.
+func (pl *InterPodAffinity) existingAntiShare(pod *api.Pod, epi *framework.PodInfo, node *api.Node, delta int64, add domainAdder) {
 	for i := range epi.RequiredAntiAffinityTerms {
 		t := &epi.RequiredAntiAffinityTerms[i]
-		if t.Matches(s.pod.Pod, pl.nsLabels) {
-			s.existingAnti.add(node, t.TopologyKey, delta)
+		if t.Matches(pod, pl.nsLabels) {
+			add(node, t.TopologyKey, delta)
 		}
 	}
-	if len(s.pod.RequiredAffinityTerms) > 0 && pl.matchesAll(s.pod.RequiredAffinityTerms, epi.Pod) {
-		for i := range s.pod.RequiredAffinityTerms {
-			s.affinity.add(node, s.pod.RequiredAffinityTerms[i].TopologyKey, delta)
+}
+
+// affinityShare counts epi in every term's domain when it matches all the
+// pod's required affinity terms.
+func (pl *InterPodAffinity) affinityShare(terms []framework.AffinityTerm, epi *framework.PodInfo, node *api.Node, delta int64, add domainAdder) {
+	if len(terms) > 0 && pl.matchesAll(terms, epi.Pod) {
+		for i := range terms {
+			add(node, terms[i].TopologyKey, delta)
 		}
 	}
-	for i := range s.pod.RequiredAntiAffinityTerms {
-		t := &s.pod.RequiredAntiAffinityTerms[i]
-		if t.Matches(epi.Pod, pl.nsLabels) {
-			s.anti.add(node, t.TopologyKey, delta)
+}
+
+// antiShare counts epi in the domain of each of the pod's required
+// anti-affinity terms it matches.
+func (pl *InterPodAffinity) antiShare(terms []framework.AffinityTerm, epi *framework.PodInfo, node *api.Node, delta int64, add domainAdder) {
+	for i := range terms {
+		if terms[i].Matches(epi.Pod, pl.nsLabels) {
+			add(node, terms[i].TopologyKey, delta)
 		}
 	}
 }

@@ -51,7 +51,7 @@ type PodTopologySpread struct {
 	defaults  []api.TopologySpreadConstraint
 	systemDef bool
 	memo      matchCounts
-	indexes   domainIndexes
+	indexes   topologyIndexes
 }
 
 // NewPodTopologySpread builds the plugin from its args.
@@ -206,15 +206,6 @@ func hasAllKeys(node *api.Node, cs []spreadConstraint) bool {
 	return true
 }
 
-// changeLister is the snapshot as a NodeChangeLister, when it is one.
-func (pl *PodTopologySpread) changeLister() (framework.NodeChangeLister, bool) {
-	if pl.handle == nil {
-		return nil, false
-	}
-	l, ok := pl.handle.SnapshotSharedLister().(framework.NodeChangeLister)
-	return l, ok
-}
-
 // countAll counts every node's matching pods into s, for pods whose
 // constraints' node eligibility depends on the pod.
 func (pl *PodTopologySpread) countAll(s *spreadFilterState, pod *api.Pod) {
@@ -257,11 +248,9 @@ func (pl *PodTopologySpread) PreFilter(_ context.Context, state *framework.Cycle
 			s.self[i] = 1
 		}
 	}
-	lister, incremental := pl.changeLister()
-	if incremental && podIndependent(pod, cs) {
-		nodes := listNodes(pl.handle)
+	if lister, ok := changeLister(pl.handle); ok && podIndependent(pod, cs) {
 		for i := range cs {
-			s.counts[i] = pl.indexes.counts(lister, nodes, pod, cs, i)
+			s.counts[i] = pl.domainCounts(lister, pod, cs, i)
 		}
 	} else {
 		pl.countAll(s, pod)
