@@ -59,6 +59,7 @@ func TestSpreadOverZonesEndToEnd(t *testing.T) {
 
 func TestPreemptionNominatesAndReservesNode(t *testing.T) {
 	h := newHarness(t, 1)
+	h.s.Queue.SetStrictBackoff(true) // so "high" waits while "mid" tries the reserved room
 	h.s.AddNode(fixtures.MakeNode().Name("n1").CPU("2").Memory("8Gi").Obj())
 	low := fixtures.MakePod().Name("low").Priority(1).CPU("2").Node("n1").Obj()
 	if err := h.s.AddPod(low); err != nil {

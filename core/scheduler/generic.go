@@ -66,6 +66,9 @@ func (s *Scheduler) schedulePod(ctx context.Context, fwk *framework.Framework, s
 // stopped until enough feasible nodes are found, recording rejections.
 func (s *Scheduler) findNodesThatFit(ctx context.Context, fwk *framework.Framework, state *framework.CycleState,
 	pod *api.Pod, nodes []*framework.NodeInfo, diag *Diagnosis) ([]*framework.NodeInfo, error) {
+	if ni, ok := s.nominatedNodeFits(ctx, fwk, state, pod); ok {
+		return []*framework.NodeInfo{ni}, nil
+	}
 	n := len(nodes)
 	want := numFeasibleNodesToFind(fwk.PercentageOfNodesToScore(), n)
 	feasible := slices.Grow(s.feasibleBuf[:0], want)
@@ -86,6 +89,22 @@ func (s *Scheduler) findNodesThatFit(ctx context.Context, fwk *framework.Framewo
 	}
 	s.nextStartNodeIndex = (start + processed) % n
 	return feasible, nil
+}
+
+// nominatedNodeFits tries first the node a preemption nominated the pod
+// for, as kube-scheduler does: its victims were evicted to make room there,
+// so when it fits, no other node is filtered or scored. A node that no
+// longer fits, or an error, sends the pod through every node as usual.
+func (s *Scheduler) nominatedNodeFits(ctx context.Context, fwk *framework.Framework, state *framework.CycleState, pod *api.Pod) (*framework.NodeInfo, bool) {
+	name := s.nominator.NominatedNode(pod)
+	if name == "" {
+		return nil, false
+	}
+	ni, err := s.snapshot.Get(name)
+	if err != nil {
+		return nil, false
+	}
+	return ni, fwk.RunFilterPluginsWithNominatedPods(ctx, state, pod, ni).IsSuccess()
 }
 
 // numFeasibleNodesToFind is Kubernetes' adaptive bound: every node in small

@@ -58,7 +58,9 @@ func TestEndToEndPlacements(t *testing.T) {
 	if h.binder.bound["small"] != "n1" || h.s.Cache.IsAssumed(pods[3]) {
 		t.Fatalf("binder/cache state wrong: %v", h.binder.bound)
 	}
-	// A new big node gives the unschedulable pod another chance after its backoff.
+	// A new big node gives the unschedulable pod another chance after its
+	// backoff (strict here; the idle early retry has its own test).
+	h.s.Queue.SetStrictBackoff(true)
 	h.s.AddNode(fixtures.MakeNode().Name("n4").CPU("16").Memory("32Gi").Obj())
 	if rs := h.drain(t); len(rs) != 0 {
 		t.Fatalf("scheduled during backoff: %v", placements(rs))
@@ -66,6 +68,35 @@ func TestEndToEndPlacements(t *testing.T) {
 	h.clock.Step(time.Second)
 	if got := placements(h.drain(t)); got["huge"] != "n4" {
 		t.Fatalf("after node add: %v", got)
+	}
+}
+
+// TestIdleSchedulerRetriesRejectedPodsEarly: with nothing else to do, a
+// pod that a cluster event moved to backoff is tried at once; a pod whose
+// attempt hit an error still waits out its backoff.
+func TestIdleSchedulerRetriesRejectedPodsEarly(t *testing.T) {
+	h := newHarness(t, 1)
+	threeNodes(h)
+	huge := fixtures.MakePod().Name("huge").CPU("12").Obj()
+	if err := h.s.AddPod(huge); err != nil {
+		t.Fatal(err)
+	}
+	if got := placements(h.drain(t)); !strings.HasPrefix(got["huge"], "<0/3 nodes") {
+		t.Fatalf("huge on three small nodes: %v", got)
+	}
+	h.s.AddNode(fixtures.MakeNode().Name("n4").CPU("16").Memory("32Gi").Obj())
+	if got := placements(h.drain(t)); got["huge"] != "n4" {
+		t.Fatalf("idle scheduler did not retry the moved pod at once: %v", got)
+	}
+	h.binder.failures["p"] = 1
+	if err := h.s.AddPod(fixtures.MakePod().Name("p").CPU("1").Obj()); err != nil {
+		t.Fatal(err)
+	}
+	if rs := h.drain(t); len(rs) != 1 || rs[0].Err == nil {
+		t.Fatalf("bind failure: %+v", rs)
+	}
+	if rs := h.drain(t); len(rs) != 0 {
+		t.Fatalf("a pod that hit an error was retried during its backoff: %v", placements(rs))
 	}
 }
 

@@ -35,6 +35,7 @@ type CycleState struct {
 	// filters and scores are the plugins left after the skips, worked out
 	// once per cycle because Filter and Score run once per node.
 	filters      []FilterPlugin
+	extensions   []extensionPlugin
 	filtersReady bool
 	scores       []weightedScore
 	scoresReady  bool
@@ -86,12 +87,15 @@ func (c *CycleState) Read(key StateKey) (StateData, error) {
 // disturb the real cycle.
 func (c *CycleState) Clone() *CycleState {
 	out := NewCycleState()
-	for _, e := range c.entries() {
-		out.Write(e.key, e.val.Clone())
+	src := c.entries()
+	entries := make([]stateEntry, len(src))
+	for i, e := range src {
+		entries[i] = stateEntry{e.key, e.val.Clone()}
 	}
+	out.data.Store(&entries)
 	// The skip sets and plugin lists are never modified once set, so they are shared.
 	out.skipFilter, out.skipScore = c.skipFilter, c.skipScore
-	out.filters, out.filtersReady = c.filters, c.filtersReady
+	out.filters, out.extensions, out.filtersReady = c.filters, c.extensions, c.filtersReady
 	out.scores, out.scoresReady = c.scores, c.scoresReady
 	return out
 }

@@ -194,4 +194,8 @@ type PreemptionHandle interface {
 	RunPreFilterExtensionAddPod(ctx context.Context, state *CycleState, pod *api.Pod, pi *PodInfo, node *NodeInfo) *Status
 	// Rand is the scheduler's seeded rand, nil when the framework has none.
 	Rand() *rand.Rand
+	// ForkState returns a state a what-if evaluation may change through the
+	// PreFilter extensions: a clone, or state itself when no PreFilter
+	// plugin left active for the cycle has extensions.
+	ForkState(state *CycleState) *CycleState
 }

@@ -133,6 +133,9 @@ func (n *NodeInfo) AddPodInfo(pi *PodInfo) {
 	n.Pods = append(n.Pods, pi)
 	n.Requested.Add(pi.Requests)
 	n.NonZeroRequested.Add(pi.NonZeroRequests)
+	if len(pi.HostPorts) > 0 && n.UsedPorts == nil {
+		n.UsedPorts = HostPortSet{}
+	}
 	for _, hp := range pi.HostPorts {
 		n.UsedPorts.Add(hp)
 	}
@@ -165,6 +168,15 @@ func (n *NodeInfo) RemovePod(pod *api.Pod) bool {
 	return true
 }
 
+// clonePorts copies a port set; an empty one stays nil until a pod with
+// host ports arrives, since most nodes have none and preemption clones often.
+func clonePorts(s HostPortSet) HostPortSet {
+	if len(s) == 0 {
+		return nil
+	}
+	return maps.Clone(s)
+}
+
 // Clone copies the node info so a snapshot stays immutable while the cache moves on.
 func (n *NodeInfo) Clone() *NodeInfo {
 	return &NodeInfo{
@@ -175,8 +187,8 @@ func (n *NodeInfo) Clone() *NodeInfo {
 		Pods:                         slices.Clone(n.Pods),
 		Requested:                    n.Requested.Clone(),
 		NonZeroRequested:             n.NonZeroRequested.Clone(),
-		Allocatable:                  n.Allocatable.Clone(),
-		UsedPorts:                    maps.Clone(n.UsedPorts),
+		Allocatable:                  n.Allocatable, // replaced, never changed, by SetNode
+		UsedPorts:                    clonePorts(n.UsedPorts),
 		PodsWithAffinity:             slices.Clone(n.PodsWithAffinity),
 		PodsWithRequiredAntiAffinity: slices.Clone(n.PodsWithRequiredAntiAffinity),
 		Generation:                   n.Generation,

@@ -32,7 +32,9 @@ func (n *Nominator) Add(pod *api.Pod, node string) {
 	n.deleteLocked(pod)
 	key := PodKey(pod)
 	n.nodeOf[key] = node
-	n.byNode[node] = append(n.byNode[node], NewPodInfo(pod))
+	// Copy on write (Clip makes append reallocate), so lists handed out by
+	// NominatedPodsForNode never change under their readers.
+	n.byNode[node] = append(slices.Clip(n.byNode[node]), NewPodInfo(pod))
 	n.total.Store(int64(len(n.nodeOf)))
 }
 
@@ -66,14 +68,15 @@ func (n *Nominator) NominatedNode(pod *api.Pod) string {
 	return n.nodeOf[PodKey(pod)]
 }
 
-// NominatedPodsForNode returns the pods nominated for node, in nomination order.
+// NominatedPodsForNode returns the pods nominated for node, in nomination
+// order; the list is shared and must not be modified.
 func (n *Nominator) NominatedPodsForNode(node string) []*PodInfo {
 	if n.total.Load() == 0 {
 		return nil
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return slices.Clone(n.byNode[node])
+	return n.byNode[node]
 }
 
 // podPriority is a pod's priority, 0 when unset.
@@ -85,12 +88,16 @@ func podPriority(p *api.Pod) int32 {
 }
 
 // RunFilterPluginsWithNominatedPods filters as Kubernetes does when pods are
-// nominated to the node: first with the nominated pods of equal or higher
-// priority added (so their room stays reserved), then, if that passes,
-// without them (so inter-pod constraints they would satisfy are not relied on).
+// nominated to the node: with the nominated pods of equal or higher
+// priority added (so their room stays reserved), and without them (so
+// inter-pod constraints they would satisfy are not relied on); the node
+// passes when both pass. It runs the cheap pass without them first, so a
+// node that fails anyway costs no copy; when both would fail, the reason
+// reported is that of the pass without them, where Kubernetes reports the
+// other's.
 func (f *Framework) RunFilterPluginsWithNominatedPods(ctx context.Context, state *CycleState, pod *api.Pod, node *NodeInfo) *Status {
-	if f.nominator == nil {
-		return f.RunFilterPlugins(ctx, state, pod, node)
+	if st := f.RunFilterPlugins(ctx, state, pod, node); !st.IsSuccess() || f.nominator == nil {
+		return st
 	}
 	var added []*PodInfo
 	for _, pi := range f.nominator.NominatedPodsForNode(node.Name()) {
@@ -99,31 +106,34 @@ func (f *Framework) RunFilterPluginsWithNominatedPods(ctx context.Context, state
 		}
 	}
 	if len(added) == 0 {
-		return f.RunFilterPlugins(ctx, state, pod, node)
+		return nil
 	}
-	stateCopy, nodeCopy := state.Clone(), node.Clone()
+	stateCopy, nodeCopy := state, node.Clone()
+	if f.hasActiveExtensions(state) {
+		stateCopy = state.Clone()
+	}
 	for _, pi := range added {
 		nodeCopy.AddPodInfo(pi)
 		if st := f.RunPreFilterExtensionAddPod(ctx, stateCopy, pod, pi, nodeCopy); !st.IsSuccess() {
 			return st
 		}
 	}
-	if st := f.RunFilterPlugins(ctx, stateCopy, pod, nodeCopy); !st.IsSuccess() {
-		return st
-	}
-	return f.RunFilterPlugins(ctx, state, pod, node)
+	return f.RunFilterPlugins(ctx, stateCopy, pod, nodeCopy)
+}
+
+// hasActiveExtensions reports whether any PreFilter plugin that is not
+// skipped keeps state that other pods change; without one, a what-if
+// evaluation can share the cycle's state instead of copying it.
+func (f *Framework) hasActiveExtensions(state *CycleState) bool {
+	return len(f.extensionsOf(state)) > 0
 }
 
 // RunPreFilterExtensionAddPod tells every active PreFilter plugin with
 // extensions that pi is (hypothetically) on node.
 func (f *Framework) RunPreFilterExtensionAddPod(ctx context.Context, state *CycleState, pod *api.Pod, pi *PodInfo, node *NodeInfo) *Status {
-	for _, pl := range f.preFilter {
-		ext, ok := pl.(PreFilterExtensions)
-		if !ok || state.skipFilter.has(pl.Name()) {
-			continue
-		}
+	for _, ext := range f.extensionsOf(state) {
 		if st := ext.AddPod(ctx, state, pod, pi, node); !st.IsSuccess() {
-			return st.WithPlugin(pl.Name())
+			return st.WithPlugin(ext.name)
 		}
 	}
 	return nil
@@ -132,13 +142,9 @@ func (f *Framework) RunPreFilterExtensionAddPod(ctx context.Context, state *Cycl
 // RunPreFilterExtensionRemovePod tells every active PreFilter plugin with
 // extensions that pi is (hypothetically) gone from node.
 func (f *Framework) RunPreFilterExtensionRemovePod(ctx context.Context, state *CycleState, pod *api.Pod, pi *PodInfo, node *NodeInfo) *Status {
-	for _, pl := range f.preFilter {
-		ext, ok := pl.(PreFilterExtensions)
-		if !ok || state.skipFilter.has(pl.Name()) {
-			continue
-		}
+	for _, ext := range f.extensionsOf(state) {
 		if st := ext.RemovePod(ctx, state, pod, pi, node); !st.IsSuccess() {
-			return st.WithPlugin(pl.Name())
+			return st.WithPlugin(ext.name)
 		}
 	}
 	return nil

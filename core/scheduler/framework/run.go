@@ -20,8 +20,34 @@ func (f *Framework) RunPreFilterPlugins(ctx context.Context, state *CycleState, 
 			return st.WithPlugin(pl.Name())
 		}
 	}
-	state.filters, state.filtersReady = f.activeFilters(state.skipFilter), true
+	state.filters, state.extensions = f.activeFilters(state.skipFilter), f.activeExtensions(state.skipFilter)
+	state.filtersReady = true
 	return nil
+}
+
+// extensionPlugin is a PreFilter plugin with extensions, with its name.
+type extensionPlugin struct {
+	PreFilterExtensions
+	name string
+}
+
+// activeExtensions is the PreFilter plugins with extensions not skipped.
+func (f *Framework) activeExtensions(skip nameSet) []extensionPlugin {
+	var out []extensionPlugin
+	for _, pl := range f.preFilter {
+		if ext, ok := pl.(PreFilterExtensions); ok && !skip.has(pl.Name()) {
+			out = append(out, extensionPlugin{ext, pl.Name()})
+		}
+	}
+	return out
+}
+
+// extensionsOf is the cycle's active PreFilter extensions.
+func (f *Framework) extensionsOf(state *CycleState) []extensionPlugin {
+	if state.filtersReady {
+		return state.extensions
+	}
+	return f.activeExtensions(state.skipFilter)
 }
 
 // activeFilters is the Filter plugins not skipped.

@@ -58,6 +58,14 @@ func (h *handle) RunFilterPlugins(ctx context.Context, state *CycleState, pod *a
 // Rand is the scheduler's seeded rand (nil when none was set), for reproducible tie-breaks.
 func (h *handle) Rand() *rand.Rand { return h.fwk.rng }
 
+// ForkState clones state only when an active PreFilter plugin could change it.
+func (h *handle) ForkState(state *CycleState) *CycleState {
+	if h.fwk.hasActiveExtensions(state) {
+		return state.Clone()
+	}
+	return state
+}
+
 // RunPreFilterExtensionRemovePod lets PostFilter plugins remove a pod from a what-if state.
 func (h *handle) RunPreFilterExtensionRemovePod(ctx context.Context, state *CycleState, pod *api.Pod, pi *PodInfo, node *NodeInfo) *Status {
 	return h.fwk.RunPreFilterExtensionRemovePod(ctx, state, pod, pi, node)

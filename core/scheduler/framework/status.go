@@ -95,8 +95,10 @@ func (s *Status) Plugin() string {
 }
 
 // WithPlugin records the producing plugin and returns s, for the framework's bookkeeping.
+// A status that already names the plugin is left untouched, so a plugin
+// may return one shared, prebuilt status from any goroutine.
 func (s *Status) WithPlugin(name string) *Status {
-	if s != nil {
+	if s != nil && s.plugin != name {
 		s.plugin = name
 	}
 	return s

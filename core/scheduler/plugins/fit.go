@@ -78,7 +78,48 @@ func (*Fit) Filter(_ context.Context, state *framework.CycleState, pod *api.Pod,
 	if fits(req.resource(), n) {
 		return nil
 	}
+	if len(req.Scalar) == 0 {
+		return basicFitRejections[basicShortfall(req.resource(), n)]
+	}
 	return framework.NewStatus(framework.Unschedulable, InsufficientResources(*req.resource(), n)...)
+}
+
+// basicFitRejections are the rejections for each combination of the four
+// basic shortfalls (bit 0 pods, 1 cpu, 2 memory, 3 ephemeral-storage),
+// built once: in a full cluster Filter rejects every node with one of them.
+var basicFitRejections = func() (out [16]*framework.Status) {
+	for mask := range out {
+		var reasons []string
+		for bit, reason := range []string{ReasonTooManyPods, "Insufficient " + string(api.ResourceCPU),
+			"Insufficient " + string(api.ResourceMemory), "Insufficient " + string(api.ResourceEphemeralStorage)} {
+			if mask&(1<<bit) != 0 {
+				reasons = append(reasons, reason)
+			}
+		}
+		out[mask] = framework.NewStatus(framework.Unschedulable, reasons...).WithPlugin(NodeResourcesFitName)
+	}
+	return out
+}()
+
+// basicShortfall is the mask of basicFitRejections a request without
+// extended resources gets, in InsufficientResources' terms.
+func basicShortfall(req *framework.Resource, n *framework.NodeInfo) int {
+	short := func(want, alloc, used int64) bool { return want > 0 && want > alloc-used }
+	a, u := &n.Allocatable, &n.Requested
+	mask := 0
+	if int64(len(n.Pods))+1 > a.AllowedPodNumber {
+		mask |= 1
+	}
+	if short(req.MilliCPU, a.MilliCPU, u.MilliCPU) {
+		mask |= 2
+	}
+	if short(req.Memory, a.Memory, u.Memory) {
+		mask |= 4
+	}
+	if short(req.EphemeralStorage, a.EphemeralStorage, u.EphemeralStorage) {
+		mask |= 8
+	}
+	return mask
 }
 
 // fits is InsufficientResources reporting nothing, without building the

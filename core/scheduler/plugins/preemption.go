@@ -219,7 +219,6 @@ func compareStrings(a, b string) int {
 // checks the pod then fits, and reprieves victims, most important first,
 // while it still fits; Success means the remaining victims suffice.
 func (pl *DefaultPreemption) selectVictims(ctx context.Context, state *framework.CycleState, pod *api.Pod, ni *framework.NodeInfo) ([]*api.Pod, *framework.Status) {
-	node, st := ni.Clone(), state.Clone()
 	var lower []*framework.PodInfo
 	for _, pi := range ni.Pods {
 		if podPriority(pi.Pod) < podPriority(pod) {
@@ -229,6 +228,7 @@ func (pl *DefaultPreemption) selectVictims(ctx context.Context, state *framework
 	if len(lower) == 0 {
 		return nil, framework.NewStatus(framework.UnschedulableAndUnresolvable, reasonNoVictims)
 	}
+	node, st := ni.Clone(), pl.handle.ForkState(state)
 	for _, pi := range lower {
 		node.RemovePod(pi.Pod)
 		if s := pl.handle.RunPreFilterExtensionRemovePod(ctx, st, pod, pi, node); !s.IsSuccess() {

@@ -35,19 +35,21 @@ func (pl *DefaultPreemption) pickCandidate(cands []candidate) candidate {
 	return cands[0]
 }
 
-// keepMin keeps the candidates with the smallest key, in order.
+// keepMin keeps the candidates with the smallest key, in order, filtering
+// cands in place.
 func keepMin(cands []candidate, key func(candidate) int64) []candidate {
-	best := int64(math.MaxInt64)
-	var out []candidate
+	best, n := int64(math.MaxInt64), 0
 	for _, c := range cands {
-		switch k := key(c); {
-		case k < best:
-			best, out = k, []candidate{c}
-		case k == best:
-			out = append(out, c)
+		k := key(c)
+		if k < best {
+			best, n = k, 0
+		}
+		if k == best {
+			cands[n] = c
+			n++
 		}
 	}
-	return out
+	return cands[:n]
 }
 
 // sumPriorities sums victim priorities shifted to be positive, so more victims never sum lower.

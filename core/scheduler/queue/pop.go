@@ -50,9 +50,15 @@ func (q *Queue) flushTimedOutLocked(now time.Time) {
 	}
 }
 
-// popLocked takes the first active pod and counts the attempt.
+// popLocked takes the first active pod, or when there is none and backoff
+// is not strict the first backed-off pod if it was rejected, and counts the
+// attempt. Pods that hit errors always wait, so a failing API cannot spin
+// the scheduler.
 func (q *Queue) popLocked() *framework.QueuedPodInfo {
 	qp := q.active.pop()
+	if head := q.backoff.peek(); qp == nil && !q.strictBackoff && head != nil && len(head.UnschedulablePlugins) > 0 {
+		qp = q.backoff.pop()
+	}
 	if qp == nil {
 		return nil
 	}

@@ -68,6 +68,20 @@ type Queue struct {
 	initialBackoff   time.Duration
 	maxBackoff       time.Duration
 	maxUnschedulable time.Duration
+	// strictBackoff keeps backed-off pods waiting even when nothing else
+	// is ready; see SetStrictBackoff.
+	strictBackoff bool
+}
+
+// SetStrictBackoff chooses what an idle queue does with backed-off pods.
+// By default (false), as kube-scheduler does since v1.33, a pod that was
+// rejected (not one that hit an error) is popped from backoff early when
+// no pod is active, so the scheduler does not sit idle; with true every
+// pod waits out its backoff, as before v1.33.
+func (q *Queue) SetStrictBackoff(strict bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.strictBackoff = strict
 }
 
 // New returns an empty queue ordered by less (a QueueSort plugin's Less).
