@@ -65,27 +65,39 @@ func TestNodeResourcesFitFilter(t *testing.T) {
 }
 
 // TestFitFilterAgreesWithInsufficientResources: over random requests and
-// nodes, Filter (with its prebuilt rejections) rejects exactly when
-// InsufficientResources names a reason, with the same reasons.
+// nodes, Filter (with its prebuilt and cached rejections, one cycle state
+// per pod over many nodes) rejects exactly when InsufficientResources names
+// a reason, with the same reasons.
 func TestFitFilterAgreesWithInsufficientResources(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	pl := build(t, plugins.NodeResourcesFitName, "")
-	for i := range 2000 {
+	for i := range 200 {
 		pod := fixtures.MakePod().Name("p").CPU(fmt.Sprintf("%dm", rng.IntN(3000))).
 			Memory(fmt.Sprintf("%dMi", rng.IntN(3000))).Request(api.ResourceEphemeralStorage, fmt.Sprintf("%dMi", rng.IntN(3)))
-		if rng.IntN(4) == 0 {
-			pod.Request("nvidia.com/gpu", fmt.Sprint(rng.IntN(3)))
+		for _, gpu := range []api.ResourceName{"nvidia.com/gpu", "example.com/fpga"} {
+			if rng.IntN(3) == 0 {
+				pod.Request(gpu, fmt.Sprint(rng.IntN(3)))
+			}
 		}
-		node := fixtures.MakeNode().Name("n").CPU("2").Memory("2Gi").Capacity(api.ResourceEphemeralStorage, "1Mi").
-			Capacity(api.ResourcePods, fmt.Sprint(1+rng.IntN(3))).Capacity("nvidia.com/gpu", "1")
-		ni := framework.NewNodeInfo(node.Obj())
-		for j := range rng.IntN(3) {
-			ni.AddPod(fixtures.MakePod().Name(fmt.Sprintf("e%d", j)).CPU(fmt.Sprintf("%dm", rng.IntN(1000))).Obj())
+		ctx, state := context.Background(), framework.NewCycleState()
+		if st := pl.(framework.PreFilterPlugin).PreFilter(ctx, state, pod.Obj()); !st.IsSuccess() {
+			t.Fatalf("prefilter: %v", st)
 		}
-		st := filter(t, pl, pod.Obj(), ni)
-		want := plugins.InsufficientResources(framework.PodRequests(pod.Obj()), ni)
-		if !slices.Equal(st.Reasons(), want) || st.IsSuccess() != (len(want) == 0) {
-			t.Fatalf("case %d: Filter %v, InsufficientResources %v", i, st.Reasons(), want)
+		for j := range 20 {
+			node := fixtures.MakeNode().Name("n").CPU("2").Memory("2Gi").Capacity(api.ResourceEphemeralStorage, "1Mi").
+				Capacity(api.ResourcePods, fmt.Sprint(1+rng.IntN(3)))
+			if rng.IntN(2) == 0 {
+				node.Capacity("nvidia.com/gpu", "1")
+			}
+			ni := framework.NewNodeInfo(node.Obj())
+			for k := range rng.IntN(3) {
+				ni.AddPod(fixtures.MakePod().Name(fmt.Sprintf("e%d", k)).CPU(fmt.Sprintf("%dm", rng.IntN(1000))).Obj())
+			}
+			st := pl.(framework.FilterPlugin).Filter(ctx, state, pod.Obj(), ni)
+			want := plugins.InsufficientResources(framework.PodRequests(pod.Obj()), ni)
+			if !slices.Equal(st.Reasons(), want) || st.IsSuccess() != (len(want) == 0) {
+				t.Fatalf("pod %d node %d: Filter %v, InsufficientResources %v", i, j, st.Reasons(), want)
+			}
 		}
 	}
 }

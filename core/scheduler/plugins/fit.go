@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/scheduler/framework"
@@ -32,16 +33,67 @@ const (
 
 // requestState is a pod's requests stored in the cycle state; it is kept
 // by pointer because Filter and Score read it once per node.
-type requestState framework.Resource
+type requestState struct {
+	req framework.Resource
+	// scalars are the extended resources requested, sorted, and
+	// rejections the statuses built so far by shortfall mask (see
+	// rejection): a pod asking for a GPU is rejected by every node without
+	// one, with the same few reasons.
+	scalars    []api.ResourceName
+	mu         sync.Mutex
+	rejections map[uint64]*framework.Status
+}
 
 // newRequestState stores r for the cycle.
-func newRequestState(r framework.Resource) *requestState { return (*requestState)(&r) }
+func newRequestState(r framework.Resource) *requestState {
+	return &requestState{req: r, scalars: slices.Sorted(maps.Keys(r.Scalar))}
+}
 
-// Clone shares the state: it is never modified after it is stored.
+// Clone shares the state: the requests never change once stored, and the
+// rejections cache locks itself.
 func (r *requestState) Clone() framework.StateData { return r }
 
 // resource is the stored requests.
-func (r *requestState) resource() *framework.Resource { return (*framework.Resource)(r) }
+func (r *requestState) resource() *framework.Resource { return &r.req }
+
+// maxCachedScalars bounds the extended resources whose rejections are
+// cached by mask; pods asking for more build each rejection afresh.
+const maxCachedScalars = 60
+
+// rejection is the status for a node the pod does not fit: from the
+// prebuilt basic ones, or cached per shortfall mask (bits 0-3 as
+// basicFitRejections, bit 4+i for scalars[i]).
+func (r *requestState) rejection(n *framework.NodeInfo) *framework.Status {
+	mask := uint64(basicShortfall(&r.req, n))
+	if len(r.scalars) == 0 {
+		return basicFitRejections[mask]
+	}
+	if len(r.scalars) > maxCachedScalars {
+		return framework.NewStatus(framework.Unschedulable, InsufficientResources(r.req, n)...)
+	}
+	for i, name := range r.scalars {
+		if want := r.req.Scalar[name]; want > 0 && want > n.Allocatable.Scalar[name]-n.Requested.Scalar[name] {
+			mask |= 1 << (4 + i)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if st, ok := r.rejections[mask]; ok {
+		return st
+	}
+	reasons := slices.Clone(basicFitRejections[mask&0xf].Reasons())
+	for i, name := range r.scalars {
+		if mask&(1<<(4+i)) != 0 {
+			reasons = append(reasons, "Insufficient "+string(name))
+		}
+	}
+	st := framework.NewStatus(framework.Unschedulable, reasons...).WithPlugin(NodeResourcesFitName)
+	if r.rejections == nil {
+		r.rejections = map[uint64]*framework.Status{}
+	}
+	r.rejections[mask] = st
+	return st
+}
 
 // NewFit builds NodeResourcesFit from FitArgs (LeastAllocated on cpu and memory by default).
 func NewFit(raw json.RawMessage, _ framework.Handle) (framework.Plugin, error) {
@@ -78,10 +130,7 @@ func (*Fit) Filter(_ context.Context, state *framework.CycleState, pod *api.Pod,
 	if fits(req.resource(), n) {
 		return nil
 	}
-	if len(req.Scalar) == 0 {
-		return basicFitRejections[basicShortfall(req.resource(), n)]
-	}
-	return framework.NewStatus(framework.Unschedulable, InsufficientResources(*req.resource(), n)...)
+	return req.rejection(n)
 }
 
 // basicFitRejections are the rejections for each combination of the four
