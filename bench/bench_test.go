@@ -22,6 +22,9 @@ func TestSmallCases(t *testing.T) {
 			if c.Name == "PreemptionBasic" {
 				cfg.InitPods, cfg.MeasuredPods = 400, 100
 			}
+			if c.Name == "GPUPods" { // 50 nodes with 8 GPUs each
+				cfg.InitPods, cfg.MeasuredPods = 100, 250
+			}
 			if c.Name == "PodAntiAffinity" {
 				cfg.InitPods, cfg.MeasuredPods = 40, 50
 			}

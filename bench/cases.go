@@ -7,6 +7,7 @@ import (
 
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/api/fixtures"
+	"github.com/kubetwin/kubetwin/core/api/resource"
 )
 
 // Priority classes the preemption case creates, so pods get priorities the
@@ -55,6 +56,8 @@ func Cases() []Case {
 			MeasuredPod: preemptionPod("measured", highPriorityClass)},
 		{Name: "Unschedulable", Nodes: 5000, InitPods: 200, MeasuredPods: 5000,
 			Node: basicNode, InitPod: hugePod, MeasuredPod: basicPod("measured"), InitUnschedulable: true},
+		{Name: "GPUPods", Nodes: 5000, InitPods: 1000, MeasuredPods: 5000,
+			Node: gpuNode, InitPod: gpuPod("init"), MeasuredPod: gpuPod("measured")},
 		{Name: "MixedChurn", Nodes: 5000, InitPods: 1000, MeasuredPods: 10000, ChurnEvery: 100,
 			Node: basicNode, InitPod: basicPod("init"), MeasuredPod: basicPod("measured")},
 	}
@@ -83,6 +86,27 @@ func basicNode(i int) *api.Node {
 		n.Label("bench/group", "a")
 	}
 	return n.Obj()
+}
+
+// gpuNode is basicNode with 8 GPUs on every other node, for policies that
+// place extended resources (such as the example GPUBinPacking plugin).
+func gpuNode(i int) *api.Node {
+	n := basicNode(i)
+	if i%2 == 1 {
+		n.Status.Capacity[gpuResource] = resource.MustParse("8")
+		n.Status.Allocatable[gpuResource] = resource.MustParse("8")
+	}
+	return n
+}
+
+const gpuResource api.ResourceName = "nvidia.com/gpu"
+
+// gpuPod asks for one GPU besides a little cpu and memory.
+func gpuPod(phase string) func(int) *api.Pod {
+	return func(i int) *api.Pod {
+		return fixtures.MakePod().Name(fmt.Sprintf("%s-%05d", phase, i)).CPU("100m").Memory("500Mi").
+			Request(gpuResource, "1").Limit(gpuResource, "1").Obj()
+	}
 }
 
 // basicPod is a small plain pod.

@@ -13,6 +13,7 @@ import (
 	"github.com/kubetwin/kubetwin/core/registry"
 	"github.com/kubetwin/kubetwin/core/scheduler"
 	"github.com/kubetwin/kubetwin/core/scheduler/driver"
+	"github.com/kubetwin/kubetwin/core/scheduler/framework"
 	"github.com/kubetwin/kubetwin/core/store/memory"
 )
 
@@ -32,16 +33,24 @@ type Config struct {
 	// PluginTimes turns on the scheduler's metrics (on a private registry
 	// when Metrics is nil) and reports per-plugin time; it costs a little throughput.
 	PluginTimes bool
+	// Profiles replace the default profile (a profile named
+	// default-scheduler applies to every pod of the case); Plugins adds
+	// out-of-tree plugins they may name.
+	Profiles []framework.Profile
+	Plugins  framework.Registry
 }
 
 // Result is what a run measured.
 type Result struct {
-	Case           string     `json:"case"`
-	Nodes          int        `json:"nodes"`
-	InitPods       int        `json:"init_pods"`
-	Pods           int        `json:"pods"`
-	Bound          int        `json:"bound"`
-	Attempts       int        `json:"attempts"`
+	Case     string `json:"case"`
+	Nodes    int    `json:"nodes"`
+	InitPods int    `json:"init_pods"`
+	Pods     int    `json:"pods"`
+	Bound    int    `json:"bound"`
+	Attempts int    `json:"attempts"`
+	// NodesUsed counts the nodes the measured pods were bound to, which
+	// tells packing policies from spreading ones.
+	NodesUsed      int        `json:"nodes_used"`
 	Throughput     Throughput `json:"throughput_pods_per_s"`
 	PeakHeapBytes  uint64     `json:"peak_heap_bytes"`
 	DurationSecond float64    `json:"duration_s"`
@@ -65,6 +74,8 @@ type env struct {
 	gatherer prometheus.Gatherer
 	// churned counts churn steps taken.
 	churned int
+	// used records the nodes measured pods were bound to.
+	used map[string]bool
 }
 
 // Run builds the case's cluster, places the init pods, then schedules the
@@ -86,7 +97,7 @@ func Run(ctx context.Context, c Case, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("bench %s: %w", c.Name, err)
 	}
 	res := &Result{Case: c.Name, Nodes: cfg.Nodes, InitPods: cfg.InitPods, Pods: cfg.MeasuredPods,
-		Bound: bound, Attempts: attempts, Throughput: Summarize(samples), PeakHeapBytes: peak,
+		Bound: bound, Attempts: attempts, NodesUsed: len(e.used), Throughput: Summarize(samples), PeakHeapBytes: peak,
 		DurationSecond: elapsed.Seconds()}
 	if err := e.addPluginTimes(res); err != nil {
 		return nil, fmt.Errorf("bench %s: %w", c.Name, err)
@@ -122,7 +133,7 @@ func withDefaults(c Case, cfg Config) Config {
 func newEnv(ctx context.Context, c Case, cfg Config) (*env, error) {
 	st := memory.New(memory.Options{Clock: cfg.Clock, Rand: rand.New(rand.NewPCG(cfg.Seed, 1))})
 	reg := registry.New(st, cfg.Clock)
-	e := &env{reg: reg, clock: cfg.Clock, c: c, cfg: cfg}
+	e := &env{reg: reg, clock: cfg.Clock, c: c, cfg: cfg, used: map[string]bool{}}
 	metricsReg := cfg.Metrics
 	if cfg.PluginTimes {
 		private := prometheus.NewRegistry()
@@ -134,9 +145,9 @@ func newEnv(ctx context.Context, c Case, cfg Config) (*env, error) {
 		}
 	}
 	s, err := scheduler.New(scheduler.Options{Clock: cfg.Clock, Rand: rand.New(rand.NewPCG(cfg.Seed, 2)),
-		Binder: driver.Binder{Client: reg}, Metrics: metricsReg})
+		Binder: driver.Binder{Client: reg}, Metrics: metricsReg, Profiles: cfg.Profiles, Registry: cfg.Plugins})
 	if err != nil {
-		return nil, fmt.Errorf("new scheduler: %w", err)
+		return nil, err // scheduler.New names itself
 	}
 	e.sched = s
 	if err := seed(ctx, reg); err != nil {
@@ -229,6 +240,9 @@ func (e *env) drain(ctx context.Context, smp *sampler) (bound, attempts int, err
 		}
 		if res.Err == nil {
 			bound++
+			if smp != nil {
+				e.used[res.Node] = true
+			}
 			smp.bound()
 			if err := e.churn(ctx, smp, bound); err != nil {
 				return bound, attempts, err

@@ -21,6 +21,7 @@ type benchOptions struct {
 	seed        uint64
 	jsonOut     bool
 	pluginTimes bool
+	schedConfig string
 }
 
 // newBenchCommand groups the benchmarks, so throughput cases run from the one binary.
@@ -47,6 +48,7 @@ func newBenchSchedulerCommand() *cobra.Command {
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the scheduler's tie-breaking")
 	f.BoolVar(&o.jsonOut, "json", false, "print one JSON object instead of a summary")
 	f.BoolVar(&o.pluginTimes, "plugin-times", false, "time plugins in 10% of cycles and report them (slower)")
+	f.StringVar(&o.schedConfig, "scheduler-config", "", "profiles file (profiles: [...]); a default-scheduler profile applies to the case's pods")
 	return cmd
 }
 
@@ -72,8 +74,12 @@ func (o *benchOptions) run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	sc, err := loadSchedulerConfig(o.schedConfig)
+	if err != nil {
+		return err
+	}
 	cfg := bench.Config{Nodes: o.nodes, InitPods: o.initPods, MeasuredPods: o.pods, Seed: o.seed,
-		PluginTimes: o.pluginTimes}
+		PluginTimes: o.pluginTimes, Profiles: sc.profiles, Plugins: sc.plugins}
 	res, runErr := bench.Run(ctx, c, cfg)
 	if res == nil {
 		return runErr
@@ -91,8 +97,8 @@ func (o *benchOptions) run(ctx context.Context, out io.Writer) error {
 
 // printSummary writes a result for people.
 func printSummary(out io.Writer, r *bench.Result) {
-	fmt.Fprintf(out, "case %s: %d nodes, %d init pods, %d measured pods, %d bound in %d attempts, %.2fs\n",
-		r.Case, r.Nodes, r.InitPods, r.Pods, r.Bound, r.Attempts, r.DurationSecond)
+	fmt.Fprintf(out, "case %s: %d nodes, %d init pods, %d measured pods, %d bound in %d attempts onto %d nodes, %.2fs\n",
+		r.Case, r.Nodes, r.InitPods, r.Pods, r.Bound, r.Attempts, r.NodesUsed, r.DurationSecond)
 	t := r.Throughput
 	fmt.Fprintf(out, "throughput (pods/s): average %.1f  p50 %.1f  p90 %.1f  p99 %.1f\n", t.Average, t.P50, t.P90, t.P99)
 	fmt.Fprintf(out, "peak heap in use: %.1f MiB\n", float64(r.PeakHeapBytes)/(1<<20))

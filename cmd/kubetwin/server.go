@@ -41,6 +41,10 @@ type serverOptions struct {
 	serviceCIDR   string
 	kubeconfigOut string
 	tlsSANs       []string
+	// schedConfig is the scheduler's profiles file, "" for the default
+	// profile; sched is what it holds, read before anything starts.
+	schedConfig string
+	sched       schedulerConfig
 	// noScheduler and noControllers leave the scheduler or the
 	// controllers out of the process (--scheduler=false, --controllers=false).
 	noScheduler, noControllers bool
@@ -59,6 +63,11 @@ func newServerCommand() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.noScheduler, o.noControllers = !runScheduler, !runControllers
+			sc, err := loadSchedulerConfig(o.schedConfig)
+			if err != nil {
+				return err
+			}
+			o.sched = sc
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return serveUntilDone(ctx, o, cmd.OutOrStdout())
@@ -72,6 +81,7 @@ func newServerCommand() *cobra.Command {
 	f.StringVar(&o.kubeconfigOut, "kubeconfig-out", "", "where to write the admin kubeconfig (default DIR/admin.kubeconfig)")
 	f.StringSliceVar(&o.tlsSANs, "tls-san", nil, "extra host names or IPs the serving certificate names")
 	f.BoolVar(&runScheduler, "scheduler", true, "run the scheduler in this process")
+	f.StringVar(&o.schedConfig, "scheduler-config", "", "the scheduler's profiles file (profiles: [...], as in KubeSchedulerConfiguration)")
 	f.BoolVar(&runControllers, "controllers", true, "run the controllers in this process")
 	_ = cmd.MarkFlagRequired("data-dir")
 	return cmd
