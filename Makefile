@@ -37,7 +37,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzServerSideApply$$' -fuzztime $(FUZZTIME) ./core/apiserver/
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./core/...
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./core/... ./bench/...
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -83,3 +83,24 @@ func TestLookupAndMetrics(t *testing.T) {
 		t.Fatalf("attempt series %d, %v", n, err)
 	}
 }
+
+// BenchmarkCases runs every case at its full default size, one run per
+// iteration, reporting the average throughput and the peak heap; `make
+// bench` runs it (kubetwin bench scheduler runs one case the same way).
+func BenchmarkCases(b *testing.B) {
+	for _, c := range bench.Cases() {
+		b.Run(c.Name, func(b *testing.B) {
+			var pods, heap float64
+			for range b.N {
+				res, err := bench.Run(context.Background(), c, bench.Config{Seed: 1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				pods += res.Throughput.Average
+				heap = max(heap, float64(res.PeakHeapBytes)/(1<<20))
+			}
+			b.ReportMetric(pods/float64(b.N), "pods/s")
+			b.ReportMetric(heap, "peak-heap-MiB")
+		})
+	}
+}
