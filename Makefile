@@ -8,12 +8,17 @@ PKGS      := ./...
 FUZZTIME  ?= 50000x
 DEEPCOPY  := k8s.io/code-generator/cmd/deepcopy-gen@v0.32.3
 
-.PHONY: all build test unit fuzz bench run lint generate clean
+.PHONY: all build test unit fuzz bench run lint generate clean workload-image
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/kubetwin
+
+# The test workload image (real/workload, static) as a tarball agents import.
+workload-image: build
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/workload ./real/workload
+	./$(BIN) image build --tag kubetwin.local/workload:v1 --binary bin/workload -o bin/workload.tar
 
 # The main job on the embedded default scenario.
 run: build

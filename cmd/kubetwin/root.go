@@ -21,6 +21,7 @@ func newRootCommand() *cobra.Command {
 		newVersionCommand(),
 		newServerCommand(),
 		newBenchCommand(),
+		newImageCommand(),
 	)
 	return root
 }
