@@ -44,6 +44,8 @@ func run(listen string, exitCode int, exitAfter time.Duration, unready bool) int
 	srv := &http.Server{Addr: listen, Handler: w.handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
+	// A line at start and at exit, so a pod's log shows its life.
+	fmt.Printf("workload: %s serving on %s\n", podName(), listen)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	var timeout <-chan time.Time
@@ -61,6 +63,7 @@ func run(listen string, exitCode int, exitAfter time.Duration, unready bool) int
 		code = exitCode
 	case code = <-w.exit:
 	}
+	fmt.Printf("workload: exiting with code %d\n", code)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
