@@ -43,7 +43,8 @@ func (s *runningServer) serve(reg *registry.Registry, o serverOptions) error {
 		_ = ln.Close()
 		return fmt.Errorf("server: %w", err)
 	}
-	s.start(ln, pki.TLSConfig(), apiserver.New(apiserver.Config{Registry: reg, Auth: auth, Metrics: s.metrics}))
+	s.start(ln, pki.TLSConfig(), apiserver.New(apiserver.Config{Registry: reg, Auth: auth, Metrics: s.metrics,
+		NodeClient: &http.Client{Transport: &http.Transport{Proxy: nil}}}))
 	return nil
 }
 

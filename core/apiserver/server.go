@@ -51,6 +51,9 @@ type Config struct {
 	// its request metrics; other components may share it. nil means a
 	// private one.
 	Metrics *prometheus.Registry
+	// NodeClient reaches node agents, to which pods/log is proxied; nil
+	// answers log requests with why there are none.
+	NodeClient *http.Client
 }
 
 // Server is the HTTP handler; create it with New.
@@ -62,12 +65,13 @@ type Server struct {
 	auth    *TokenAuthenticator
 	metrics *apiMetrics
 	scrape  http.Handler
+	nodes   *http.Client
 }
 
 // New returns the API server handler for cfg.
 func New(cfg Config) *Server {
 	s := &Server{reg: cfg.Registry, version: cfg.Version, maxBody: cfg.MaxBodyBytes, clock: cfg.Clock,
-		auth: cfg.Auth}
+		auth: cfg.Auth, nodes: cfg.NodeClient}
 	if s.version == "" {
 		s.version = DefaultGitVersion
 	}

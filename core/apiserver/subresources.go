@@ -15,7 +15,9 @@ import (
 func (s *Server) serveSubresource(w http.ResponseWriter, r *http.Request, t target) {
 	switch {
 	case t.sub == subresourceLog && r.Method == http.MethodGet:
-		writeError(w, s.podLog(r, t))
+		if err := s.podLog(w, r, t); err != nil {
+			writeError(w, err)
+		}
 	case t.sub == registry.SubresourceBinding && r.Method == http.MethodPost:
 		s.bind(w, r, t)
 	case t.sub == registry.SubresourceScale && r.Method == http.MethodGet:

@@ -1,11 +1,19 @@
 package apiserver_test
 
 import (
+	"fmt"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/apiserver"
+	"github.com/kubetwin/kubetwin/core/clock"
+	"github.com/kubetwin/kubetwin/core/registry"
+	"github.com/kubetwin/kubetwin/core/store/memory"
 )
 
 func TestScaleSubresource(t *testing.T) {
@@ -91,4 +99,41 @@ func TestPodLogSaysWhyThereAreNoLogs(t *testing.T) {
 		t.Fatalf("bound: %q", st.Message)
 	}
 	mustStatusCode(t, e.do("GET", "/api/v1/namespaces/default/pods/gone/log", ""), http.StatusNotFound, api.StatusReasonNotFound)
+}
+
+// TestPodLogIsProxiedToTheNodeAgent stands an HTTP server in for the
+// agent of node n1 and checks the path, the options passed on and the
+// errors passed back.
+func TestPodLogIsProxiedToTheNodeAgent(t *testing.T) {
+	agent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/containerLogs/default/p/c" {
+			http.Error(w, "container x is not valid", http.StatusNotFound)
+			return
+		}
+		fmt.Fprintf(w, "line 1\ntail=%s previous=%s\n", r.URL.Query().Get("tailLines"), r.URL.Query().Get("previous"))
+	}))
+	defer agent.Close()
+	host, port, _ := net.SplitHostPort(agent.Listener.Addr().String())
+	c := clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	reg := registry.New(memory.New(memory.Options{Clock: c}), c)
+	h := apiserver.New(apiserver.Config{Registry: reg, Clock: c, NodeClient: agent.Client()})
+	e := &env{t: t, h: h, reg: reg, clock: c}
+	e.mustDo("POST", "/api/v1/namespaces", `{"metadata":{"name":"default"}}`, http.StatusCreated)
+	e.mustDo("POST", "/api/v1/nodes", fmt.Sprintf(`{"metadata":{"name":"n1"},"status":{"addresses":[{"type":"InternalIP","address":%q}],"daemonEndpoints":{"kubeletEndpoint":{"Port":%s}}}}`, host, port), http.StatusCreated)
+	e.mustDo("POST", "/api/v1/namespaces/default/pods",
+		`{"metadata":{"name":"p"},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"i"}]}}`, http.StatusCreated)
+	rec := e.do("GET", "/api/v1/namespaces/default/pods/p/log?tailLines=5&previous=true", "")
+	if rec.Code != http.StatusOK || rec.Body.String() != "line 1\ntail=5 previous=true\n" {
+		t.Fatalf("log: %d %q", rec.Code, rec.Body.String())
+	}
+	e.mustDo("POST", "/api/v1/namespaces/default/pods",
+		`{"metadata":{"name":"two"},"spec":{"nodeName":"n1","containers":[{"name":"a","image":"i"},{"name":"b","image":"i"}]}}`, http.StatusCreated)
+	st := mustStatusCode(t, e.do("GET", "/api/v1/namespaces/default/pods/two/log", ""), http.StatusBadRequest, api.StatusReasonBadRequest)
+	if st.Message != "a container name must be specified for pod two, choose one of: [a b]" {
+		t.Fatalf("two containers: %q", st.Message)
+	}
+	st = mustStatusCode(t, e.do("GET", "/api/v1/namespaces/default/pods/two/log?container=b", ""), http.StatusBadRequest, api.StatusReasonBadRequest)
+	if st.Message != "container x is not valid" {
+		t.Fatalf("agent's error: %q", st.Message)
+	}
 }

@@ -122,6 +122,14 @@ type Spec struct {
 	CPUMilli, MemoryBytes int64
 	// LogPath receives stdout and stderr, appended across restarts.
 	LogPath string
+	// Mounts bind host directories (a pod's volumes) into the container.
+	Mounts []Mount
+}
+
+// Mount binds a host path at a path in the container.
+type Mount struct {
+	Source, Destination string
+	ReadOnly            bool
 }
 
 // cpuPeriod is the CFS period limits are expressed against, as the kubelet uses.
@@ -181,6 +189,9 @@ func specOpts(img containerd.Image, s Spec, argv []string) []oci.SpecOpts {
 	if s.NetNS != "" {
 		opts = append(opts, oci.WithLinuxNamespace(specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: s.NetNS}))
 	}
+	if len(s.Mounts) > 0 {
+		opts = append(opts, oci.WithMounts(bindMounts(s.Mounts)))
+	}
 	if s.MemoryBytes > 0 {
 		opts = append(opts, oci.WithMemoryLimit(uint64(s.MemoryBytes)))
 	}
@@ -188,6 +199,18 @@ func specOpts(img containerd.Image, s Spec, argv []string) []oci.SpecOpts {
 		opts = append(opts, oci.WithCPUCFS(s.CPUMilli*cpuPeriod/1000, cpuPeriod))
 	}
 	return opts
+}
+
+func bindMounts(ms []Mount) []specs.Mount {
+	out := make([]specs.Mount, len(ms))
+	for i, m := range ms {
+		opts := []string{"rbind", "rw"}
+		if m.ReadOnly {
+			opts[1] = "ro"
+		}
+		out[i] = specs.Mount{Type: "bind", Source: m.Source, Destination: m.Destination, Options: opts}
+	}
+	return out
 }
 
 // processArgs applies Kubernetes' rule: command replaces the entrypoint,

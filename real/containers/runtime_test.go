@@ -189,3 +189,20 @@ func readInt(t *testing.T, path string) int64 {
 	}
 	return n
 }
+
+func TestExecRunsInTheContainer(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.rt.Start(ctx, e.spec("host")); err != nil {
+		t.Fatal(err)
+	}
+	// A second workload inside the first one's namespaces: it must bind a
+	// port of its own, print its start line and exit with its code.
+	code, out, err := e.rt.Exec(ctx, "host", []string{"/workload", "-listen", "127.0.0.1:9090", "-exit-code", "4", "-exit-after", "50ms"})
+	if err != nil || code != 4 || !strings.Contains(out, "serving on 127.0.0.1:9090") {
+		t.Fatalf("exec: code %d, output %q, %v", code, out, err)
+	}
+	if _, _, err := e.rt.Exec(ctx, "host", []string{"/no/such/probe"}); !errors.Is(err, containers.ErrStart) {
+		t.Fatalf("exec of a missing program: %v, want ErrStart", err)
+	}
+}
