@@ -76,6 +76,18 @@ func (e *env) waitExited(t *testing.T, id string) containers.State {
 	return containers.State{}
 }
 
+func waitForLog(t *testing.T, path, want string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(path); err == nil && strings.Contains(string(b), want) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("log %s never showed %q", path, want)
+}
+
 func readLog(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -124,6 +136,8 @@ func TestStopSendsSIGTERMThenRemoveLeavesNothing(t *testing.T) {
 	if st, err := e.rt.Status(ctx, "web"); err != nil || !st.Running {
 		t.Fatalf("status %+v, %v: want running", st, err)
 	}
+	// Until the start line is logged the workload has no SIGTERM handler.
+	waitForLog(t, e.spec("web").LogPath, "serving on")
 	if err := e.rt.Stop(ctx, "web", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}

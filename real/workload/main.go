@@ -39,6 +39,11 @@ func main() {
 
 // run serves until SIGTERM (exit 0), an /exit request or -exit-after.
 func run(listen string, exitCode int, exitAfter time.Duration, unready bool) int {
+	// Handle SIGTERM before anything else: a signal that arrives before
+	// Notify would kill the process with Go's default exit code 2, and the
+	// start line below tells watchers that termination is now graceful.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	w := newWorkload(podName())
 	w.setReady(!unready)
 	srv := &http.Server{Addr: listen, Handler: w.handler(), ReadHeaderTimeout: 10 * time.Second}
@@ -46,8 +51,6 @@ func run(listen string, exitCode int, exitAfter time.Duration, unready bool) int
 	go func() { errc <- srv.ListenAndServe() }()
 	// A line at start and at exit, so a pod's log shows its life.
 	fmt.Printf("workload: %s serving on %s\n", podName(), listen)
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	var timeout <-chan time.Time
 	if exitAfter > 0 {
 		timeout = time.After(exitAfter)
