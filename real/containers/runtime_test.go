@@ -220,3 +220,21 @@ func TestExecRunsInTheContainer(t *testing.T) {
 		t.Fatalf("exec of a missing program: %v, want ErrStart", err)
 	}
 }
+
+func TestPurgeLeavesNoContainerImageOrNamespace(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.rt.Start(ctx, e.spec("running")); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.rt.Purge(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ids, err := e.rt.List(ctx); err != nil || len(ids) != 0 {
+		t.Fatalf("containers after purge: %v, %v", ids, err)
+	}
+	// The image is gone too: starting again names the missing image.
+	if err := e.rt.Start(ctx, e.spec("again")); !errors.Is(err, containers.ErrImageNotFound) {
+		t.Fatalf("start after purge: %v, want ErrImageNotFound", err)
+	}
+}

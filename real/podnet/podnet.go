@@ -172,6 +172,20 @@ func (n *Network) Attached() ([]string, error) {
 	return uids, nil
 }
 
+// Destroy removes what the network of cfg made, without creating anything
+// first: for cleaning up after an agent that is gone.
+func Destroy(cfg Config) error {
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	path := filepath.Join(cfg.StateDir, "ipam-"+cfg.Bridge+".json")
+	p := &ipam{path: path, prefix: cfg.CIDR.Masked(), byUID: map[string]netip.Addr{}}
+	if loaded, err := loadIPAM(path, cfg.CIDR.Masked()); err == nil {
+		p = loaded
+	}
+	return (&Network{cfg: cfg, ipam: p}).Destroy()
+}
+
 // Destroy removes every pod namespace of this bridge, the bridge itself
 // and the allocations file: what `real down` leaves is nothing.
 func (n *Network) Destroy() error {

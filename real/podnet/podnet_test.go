@@ -35,14 +35,10 @@ func newNode(t *testing.T) *node {
 	return &node{cfg, n}
 }
 
-// destroy removes the node's network through a fresh Network, as `real
-// down` does after the agent is gone, and checks nothing is left.
+// destroy removes the node's network as `real down` does after the agent
+// is gone, and checks nothing is left.
 func destroy(t *testing.T, cfg podnet.Config) {
-	n, err := podnet.New(cfg)
-	if err == nil {
-		err = n.Destroy()
-	}
-	if err != nil {
+	if err := podnet.Destroy(cfg); err != nil {
 		t.Errorf("destroy: %v", err)
 	}
 	if _, err := netlink.LinkByName(cfg.Bridge); err == nil {
