@@ -173,3 +173,40 @@ func IsNotFound(err error) bool {
 	}
 	return errors.Is(err, store.ErrNotFound)
 }
+
+// FromStatus rebuilds the error a Status describes, as a client receives
+// it over HTTP, so that errors.Is with the store's sentinels and the Is*
+// helpers answer as they do for the in-process error. The cause is the
+// sentinel the reason (or, without one, the code) names; reasons no store
+// error stands behind (Forbidden, Unauthorized) have none.
+func FromStatus(s api.Status) *StatusError {
+	return &StatusError{Status: s, cause: statusCause(s)}
+}
+
+// statusCause is the store sentinel behind a Status.
+func statusCause(s api.Status) error {
+	switch s.Reason {
+	case api.StatusReasonNotFound:
+		return store.ErrNotFound
+	case api.StatusReasonAlreadyExists:
+		return store.ErrAlreadyExists
+	case api.StatusReasonConflict:
+		return store.ErrConflict
+	case api.StatusReasonExpired, api.StatusReasonGone:
+		return store.ErrCompacted
+	case api.StatusReasonBadRequest, api.StatusReasonInvalid:
+		return store.ErrInvalid
+	case api.StatusReasonUnknown:
+		switch s.Code {
+		case http.StatusNotFound:
+			return store.ErrNotFound
+		case http.StatusConflict:
+			return store.ErrConflict
+		case http.StatusGone:
+			return store.ErrCompacted
+		case http.StatusBadRequest, http.StatusUnprocessableEntity:
+			return store.ErrInvalid
+		}
+	}
+	return nil
+}
