@@ -48,6 +48,8 @@ type serverOptions struct {
 	// noScheduler and noControllers leave the scheduler or the
 	// controllers out of the process (--scheduler=false, --controllers=false).
 	noScheduler, noControllers bool
+	// nodeGrace is the node lifecycle controller's grace period; 0 is the default.
+	nodeGrace time.Duration
 	// logTo hears the control plane's errors; nil is stderr.
 	logTo io.Writer
 }
@@ -83,6 +85,8 @@ func newServerCommand() *cobra.Command {
 	f.BoolVar(&runScheduler, "scheduler", true, "run the scheduler in this process")
 	f.StringVar(&o.schedConfig, "scheduler-config", "", "the scheduler's profiles file (profiles: [...], as in KubeSchedulerConfiguration)")
 	f.BoolVar(&runControllers, "controllers", true, "run the controllers in this process")
+	f.DurationVar(&o.nodeGrace, "node-monitor-grace-period", 0,
+		"how long a node may go without renewing its lease before it is NotReady (default 40s)")
 	_ = cmd.MarkFlagRequired("data-dir")
 	return cmd
 }

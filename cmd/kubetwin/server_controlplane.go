@@ -24,7 +24,8 @@ func (s *runningServer) startControlPlane(reg *registry.Registry, o serverOption
 	var logMu sync.Mutex
 	cp, err := controlplane.New(controlplane.Config{Registry: reg, Clock: reg.Clock(), Seed: 1,
 		NoScheduler: o.noScheduler, NoControllers: o.noControllers, Metrics: s.metrics,
-		Profiles: o.sched.profiles, Plugins: o.sched.plugins,
+		NodeMonitorGracePeriod: o.nodeGrace,
+		Profiles:               o.sched.profiles, Plugins: o.sched.plugins,
 		Events: events.Options{Buffer: eventBuffer},
 		OnError: func(component string, err error) {
 			if registry.IsConflict(err) {

@@ -79,6 +79,9 @@ func (cp *ControlPlane) builders() []builder {
 		{nodelifecycle.Name, func() controllers.Controller {
 			c := nodelifecycle.New(reg, set, clk)
 			c.Events = sink.Recorder(nodelifecycle.Component)
+			if g := cp.cfg.NodeMonitorGracePeriod; g > 0 {
+				c.GracePeriod = g
+			}
 			return c.Descriptor()
 		}},
 		{namespace.Name, func() controllers.Controller { return namespace.New(reg, set, clk).Descriptor() }},

@@ -6,6 +6,8 @@
 package controlplane
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
@@ -46,6 +48,9 @@ type Config struct {
 	// Profiles and Plugins configure the scheduler; none means the default profile.
 	Profiles []framework.Profile
 	Plugins  framework.Registry
+	// NodeMonitorGracePeriod is how long a node's lease may go unrenewed
+	// before it is Unknown; 0 keeps Kubernetes' 40 s.
+	NodeMonitorGracePeriod time.Duration
 	// Metrics receives the scheduler's and controllers' metrics; nil records none.
 	Metrics prometheus.Registerer
 	// Events tunes the event sink; real-time runs should set a Buffer.
