@@ -3,9 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubetwin/kubetwin/real/cluster"
+	"github.com/kubetwin/kubetwin/real/containers"
 	"github.com/kubetwin/kubetwin/real/image"
 )
 
@@ -13,8 +16,61 @@ import (
 // built into tarballs and imported by the agents.
 func newImageCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "image", Short: "Build container images without a registry"}
-	cmd.AddCommand(newImageBuildCommand())
+	cmd.AddCommand(newImageBuildCommand(), newImageLoadCommand())
 	return cmd
+}
+
+func newImageLoadCommand() *cobra.Command {
+	var dir, socket string
+	var namespaces []string
+	cmd := &cobra.Command{
+		Use:   "load FILE... (--data-dir DIR | --containerd-namespace NS...)",
+		Short: "Import image tarballs into every node of a cluster",
+		Long: "load imports docker-save or OCI tarballs into the containerd namespace of every node of the\n" +
+			"cluster started with `kubetwin real up --data-dir DIR`, or into the given namespaces.",
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, files []string) error {
+			if dir != "" {
+				s, err := cluster.Load(dir)
+				if err != nil {
+					return fmt.Errorf("image load: %w", err)
+				}
+				socket = s.ContainerdSocket
+				for _, n := range s.Nodes {
+					namespaces = append(namespaces, n.Namespace)
+				}
+			}
+			if len(namespaces) == 0 {
+				return errors.New("image load: give --data-dir or --containerd-namespace")
+			}
+			return loadImages(cmd, socket, namespaces, files)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&dir, "data-dir", "", "the directory of a cluster started with kubetwin real up")
+	f.StringVar(&socket, "containerd-socket", DefaultContainerdSocket, "containerd's socket, without --data-dir")
+	f.StringSliceVar(&namespaces, "containerd-namespace", nil, "containerd namespaces to import into, without --data-dir")
+	return cmd
+}
+
+// loadImages imports every file into every namespace.
+func loadImages(cmd *cobra.Command, socket string, namespaces, files []string) error {
+	for _, ns := range namespaces {
+		rt, err := containers.Connect(socket, ns)
+		if err != nil {
+			return fmt.Errorf("image load: %w", err)
+		}
+		for _, file := range files {
+			names, err := rt.ImportFile(cmd.Context(), file)
+			if err != nil {
+				rt.Close()
+				return fmt.Errorf("image load %s into %s: %w", file, ns, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", ns, strings.Join(names, ", "))
+		}
+		rt.Close()
+	}
+	return nil
 }
 
 func newImageBuildCommand() *cobra.Command {

@@ -22,6 +22,9 @@ func newRootCommand() *cobra.Command {
 		newServerCommand(),
 		newBenchCommand(),
 		newImageCommand(),
+		newAgentCommand(),
+		newProxyCommand(),
+		newRealCommand(),
 	)
 	return root
 }
