@@ -11,14 +11,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/containerd/containerd"
+
 	"github.com/kubetwin/kubetwin/real/containers"
 	"github.com/kubetwin/kubetwin/real/realtest"
 )
 
 // env is a private containerd with the workload image imported into one namespace.
 type env struct {
-	rt  *containers.Runtime
-	dir string
+	rt     *containers.Runtime
+	dir    string
+	socket string
 }
 
 func newEnv(t *testing.T) *env {
@@ -28,7 +31,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{rt: rt, dir: t.TempDir()}
+	e := &env{rt: rt, dir: t.TempDir(), socket: d.Socket}
 	// Registered after the daemon's cleanup, so it runs first: containers
 	// go before their daemon.
 	t.Cleanup(func() {
@@ -229,6 +232,14 @@ func TestPurgeLeavesNoContainerImageOrNamespace(t *testing.T) {
 	}
 	if err := e.rt.Purge(ctx); err != nil {
 		t.Fatal(err)
+	}
+	c, err := containerd.New(e.socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if nss, err := c.NamespaceService().List(ctx); err != nil || slices.Contains(nss, "kt-test") {
+		t.Fatalf("namespaces after purge: %v, %v", nss, err)
 	}
 	if ids, err := e.rt.List(ctx); err != nil || len(ids) != 0 {
 		t.Fatalf("containers after purge: %v, %v", ids, err)
