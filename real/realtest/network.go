@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/vishvananda/netlink"
@@ -124,4 +125,24 @@ func MakeNamedNetns(name string) error {
 		errc <- err
 	}()
 	return <-errc
+}
+
+// FreeRange picks a /16 of 10.220.0.0 to 10.254.0.0 holding none of the
+// machine's addresses, for a whole cluster's pod or Service range.
+func FreeRange(t testing.TB, avoid ...netip.Prefix) netip.Prefix {
+	t.Helper()
+	addrs, err := netlink.AddrList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		t.Fatalf("list addresses: %v", err)
+	}
+	for tries := 0; tries < 100; tries++ {
+		b := make([]byte, 1)
+		_, _ = rand.Read(b)
+		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 220 + b[0]%35, 0, 0}), 16)
+		if !holdsAny(p, addrs) && !slices.ContainsFunc(avoid, p.Overlaps) {
+			return p
+		}
+	}
+	t.Fatal("no free /16 in 10.220.0.0 to 10.254.0.0")
+	return netip.Prefix{}
 }
