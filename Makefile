@@ -8,7 +8,7 @@ PKGS      := ./...
 FUZZTIME  ?= 50000x
 DEEPCOPY  := k8s.io/code-generator/cmd/deepcopy-gen@v0.32.3
 
-.PHONY: all build test unit fuzz bench run lint generate clean workload-image
+.PHONY: all build test unit fuzz bench bench-real run lint generate clean workload-image
 
 all: build
 
@@ -43,6 +43,10 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./core/... ./bench/...
+
+# Pod startup latency on a real 3-node cluster (root, containerd and runc installed).
+bench-real:
+	$(GO) test -run '^$$' -bench PodStartup -benchtime 5x -timeout 20m -v ./real/cluster/
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
