@@ -157,7 +157,7 @@ func (r *Runtime) Start(ctx context.Context, s Spec) error {
 		containerd.WithImage(img),
 		containerd.WithNewSnapshot(s.ID+"-rootfs", img),
 		containerd.WithContainerLabels(s.Labels),
-		containerd.WithNewSpec(append(specOpts(img, s, argv), r.shimGroup())...))
+		containerd.WithNewSpec(specOpts(img, s, argv)...))
 	if err != nil {
 		return fmt.Errorf("create container %s: %w", s.ID, err)
 	}
@@ -174,19 +174,6 @@ func (r *Runtime) Start(ctx context.Context, s Spec) error {
 		return fmt.Errorf("%w: %s: %w", ErrStart, s.ID, err)
 	}
 	return nil
-}
-
-// shimGroupAnnotation asks the runc v2 shim to serve every container
-// carrying the same value from one shim process, as CRI does for a pod.
-const shimGroupAnnotation = "io.containerd.runc.v2.group"
-
-// shimGroup puts all of the namespace's containers in one shim. A shim per
-// container costs a process start each, which dominated start latency
-// when 30 pods started at once on two cores (p99 1.7 s, 1.0 s grouped); the
-// price is that a shim crash ends every container of the node, which the
-// agent then restarts as it would after any crash.
-func (r *Runtime) shimGroup() oci.SpecOpts {
-	return oci.WithAnnotations(map[string]string{shimGroupAnnotation: "kubetwin-" + r.namespace})
 }
 
 // specOpts builds the OCI spec: the image's env and user, then the pod's.
