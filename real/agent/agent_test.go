@@ -247,12 +247,32 @@ func TestPodRunsAndBecomesReady(t *testing.T) {
 			t.Errorf("status server %s: %q lacks %q", path, got, want)
 		}
 	}
+	for _, reason := range []string{"Pulled", "Created", "Started"} {
+		e.waitEvent("web", reason)
+	}
 	// The pod turns unready when its readiness endpoint fails.
 	get(t, p, "/unready")
 	e.wait("web", 10*time.Second, "unready", func(p *api.Pod) bool { return !ready(p) })
 	if log := e.logs("web", "web", ""); !strings.Contains(log, "web serving on :8080") {
 		t.Fatalf("log %q", log)
 	}
+}
+
+// waitEvent waits for an event of reason about the pod.
+func (e *env) waitEvent(pod, reason string) {
+	e.t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		evs, err := e.reg.List(context.Background(), mustKind("Event"), store.ListOptions{Namespace: "default"})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, o := range evs.Items {
+			if ev := o.(*api.Event); ev.Reason == reason && ev.InvolvedObject.Name == pod {
+				return
+			}
+		}
+	}
+	e.t.Fatalf("no %s event for pod %s", reason, pod)
 }
 
 // statusGet reads one of the agent's status endpoints.
@@ -472,16 +492,5 @@ func TestNetworkFailureIsReportedAndRetried(t *testing.T) {
 	if p = e.wait("web", 20*time.Second, "Ready once the network works", ready); p.Status.Reason != "" {
 		t.Fatalf("reason %q stays after the network recovered", p.Status.Reason)
 	}
-	evs, err := e.reg.List(context.Background(), mustKind("Event"), store.ListOptions{Namespace: "default"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var seen bool
-	for _, o := range evs.Items {
-		ev := o.(*api.Event)
-		seen = seen || (ev.Reason == "FailedCreatePodSandBox" && ev.InvolvedObject.Name == "web")
-	}
-	if !seen {
-		t.Fatal("no FailedCreatePodSandBox event")
-	}
+	e.waitEvent("web", "FailedCreatePodSandBox")
 }

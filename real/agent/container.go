@@ -142,7 +142,12 @@ func (c *ctr) start(ctx context.Context, pod *api.Pod, now time.Time) {
 		return
 	}
 	c.running, c.startedAt, c.waiting, c.waitMsg = true, now, "", ""
-	c.w.a.events.Eventf(pod, api.EventTypeNormal, "Started", "Started container %s", c.spec.Name)
+	// The kubelet's three events for a start; the runtime creates and
+	// starts in one call, so they are told together.
+	ev := c.w.a.events
+	ev.Eventf(pod, api.EventTypeNormal, "Pulled", "Container image %q already present on machine", c.spec.Image)
+	ev.Eventf(pod, api.EventTypeNormal, "Created", "Created container %s", c.spec.Name)
+	ev.Eventf(pod, api.EventTypeNormal, "Started", "Started container %s", c.spec.Name)
 	c.probes = startProbes(ctx, c, pod)
 }
 
