@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -38,6 +39,7 @@ type agentOptions struct {
 	podCIDR, bridge              string
 	dataDir, images, address     string
 	statusPort                   int
+	leaseDuration                time.Duration
 	capacity, labels             map[string]string
 }
 
@@ -70,6 +72,8 @@ func newAgentCommand() *cobra.Command {
 	f.StringVar(&o.images, "images", "", "directory of image tarballs (*.tar) to import at start")
 	f.StringVar(&o.address, "address", "127.0.0.1", "the Node's InternalIP, where the status server listens")
 	f.IntVar(&o.statusPort, "status-port", 10250, "the status server's port")
+	f.DurationVar(&o.leaseDuration, "node-lease-duration", agent.DefaultLeaseDuration,
+		"the Node's Lease duration, renewed every quarter of it; keep it at or below the server's --node-monitor-grace-period")
 	f.StringToStringVar(&o.capacity, "capacity", nil, "capacity instead of the machine's, such as cpu=4,memory=8Gi,pods=50")
 	f.StringToStringVar(&o.labels, "labels", nil, "extra Node labels, such as topology.kubernetes.io/zone=a")
 	for _, name := range []string{"kubeconfig", "node-name", "pod-cidr"} {
@@ -154,7 +158,7 @@ func (o *agentOptions) agentConfig() (agent.Config, error) {
 		return agent.Config{}, fmt.Errorf("agent: data dir: %w", err)
 	}
 	return agent.Config{NodeName: o.nodeName, DataDir: o.dataDir, Capacity: capacity, Labels: o.labels,
-		PodCIDR: o.podCIDR, Address: o.address, StatusPort: int32(o.statusPort)}, nil
+		PodCIDR: o.podCIDR, Address: o.address, StatusPort: int32(o.statusPort), LeaseDuration: o.leaseDuration}, nil
 }
 
 // defaultBridge derives a bridge name from the node's that fits the

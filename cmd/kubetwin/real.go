@@ -62,6 +62,8 @@ func newRealUpCommand() *cobra.Command {
 	f.StringToStringVar(&o.Capacity, "capacity", nil, "every node's capacity instead of the machine's, such as cpu=2,memory=4Gi")
 	f.StringSliceVar(&o.ServerArgs, "server-arg", nil, "extra flag for kubetwin server, repeatable")
 	f.DurationVar(&timeout, "timeout", 2*time.Minute, "how long to wait for every node to be Ready")
+	f.DurationVar(&o.NodeGracePeriod, "node-grace-period", 0,
+		"how long an agent may be silent before its node is NotReady and its pods are evicted (default 40s)")
 	_ = cmd.MarkFlagRequired("data-dir")
 	return cmd
 }

@@ -57,7 +57,7 @@ func startCluster(t testing.TB, nodes int) *e2e {
 	pods := realtest.FreeRange(t)
 	o := cluster.Options{Dir: dir, Nodes: nodes, Binary: bin, Images: images,
 		PodCIDR: pods, ServiceCIDR: realtest.FreeRange(t, pods).String(),
-		ServerArgs: []string{"--node-monitor-grace-period=10s"}, Timeout: 90 * time.Second}
+		NodeGracePeriod: 10 * time.Second, Timeout: 90 * time.Second}
 	s, err := cluster.Up(context.Background(), o)
 	if err != nil {
 		dumpLogs(t, dir)

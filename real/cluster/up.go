@@ -37,6 +37,11 @@ type Options struct {
 	// Capacity, when set, is every node's instead of the machine's
 	// (NAME=QUANTITY, as --capacity takes them).
 	Capacity map[string]string
+	// NodeGracePeriod, when set, is how long a node may go without renewing
+	// its Lease before it is NotReady (the server's
+	// --node-monitor-grace-period), and the agents' Lease duration, which
+	// they renew every quarter of; 0 keeps Kubernetes' 40 s.
+	NodeGracePeriod time.Duration
 	// ServerArgs are extra flags for `kubetwin server`.
 	ServerArgs []string
 	// Timeout bounds the wait for every node to be Ready; default 2 min.
@@ -169,6 +174,9 @@ func (s *State) startServer(ctx context.Context, o Options) error {
 	_ = os.Remove(s.Kubeconfig) // a stale one would look like a started server
 	args := append([]string{"server", "--data-dir", filepath.Join(s.Dir, "server"), "--listen", "127.0.0.1:0",
 		"--kubeconfig-out", s.Kubeconfig, "--service-cidr", o.ServiceCIDR}, o.ServerArgs...)
+	if o.NodeGracePeriod > 0 {
+		args = append(args, "--node-monitor-grace-period", o.NodeGracePeriod.String())
+	}
 	pid, err := spawn(s.Dir, "server", o.Binary, args...)
 	if err != nil {
 		return fmt.Errorf("real up: %w", err)
@@ -191,6 +199,11 @@ func (s *State) startAgent(o Options, i int) error {
 		"--containerd-namespace", n.Namespace, "--status-port", strconv.Itoa(n.StatusPort)}
 	if o.Images != "" {
 		args = append(args, "--images", o.Images)
+	}
+	if o.NodeGracePeriod > 0 {
+		// Renewing only as often as the grace period would let nodes flap
+		// NotReady between renewals, and their taints stall scheduling.
+		args = append(args, "--node-lease-duration", o.NodeGracePeriod.String())
 	}
 	for k, v := range o.Capacity {
 		args = append(args, "--capacity", k+"="+v)
