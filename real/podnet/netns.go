@@ -41,6 +41,7 @@ func newNamedNetns(name string) (netns.NsHandle, error) {
 		}
 		if err != nil {
 			// NewNamed may leave the mount point behind.
+			_ = unix.Unmount(filepath.Join(netnsDir, name), unix.MNT_DETACH)
 			_ = os.Remove(filepath.Join(netnsDir, name))
 			err = fmt.Errorf("create network namespace %s: %w", name, err)
 		}

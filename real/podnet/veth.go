@@ -37,6 +37,12 @@ func (n *Network) build(podUID string, ip netip.Addr) error {
 	if err != nil {
 		return fmt.Errorf("find veth %s: %w", attrs.Name, err)
 	}
+	// Hairpin lets the bridge send a frame back out the port it came in
+	// on: with bridge netfilter on, a pod's connection to a Service that
+	// the nftables proxy sends back to the same pod travels that way.
+	if err := netlink.LinkSetHairpin(host, true); err != nil {
+		return fmt.Errorf("hairpin on veth %s: %w", attrs.Name, err)
+	}
 	if err := netlink.LinkSetUp(host); err != nil {
 		return fmt.Errorf("bring up veth %s: %w", attrs.Name, err)
 	}
