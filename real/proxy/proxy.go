@@ -61,6 +61,10 @@ type Config struct {
 	// and those found present are removed when their Service goes. Left
 	// unset, the proxy removes only addresses it added itself.
 	ServiceCIDR netip.Prefix
+	// Mode is ModeUserspace (the default) or ModeNFTables.
+	Mode string
+	// Table is the nftables table the nftables mode owns; default DefaultTable.
+	Table string
 	// DialTimeout bounds each attempt to reach a TCP backend; default 2 s.
 	DialTimeout time.Duration
 	// UDPIdleTimeout ends a UDP client's session after this long without a
@@ -114,6 +118,9 @@ func New(cfg Config) (*Proxy, error) {
 		return nil, errors.New("proxy: config has no Source")
 	}
 	cfg = withDefaults(cfg)
+	if cfg.Mode != ModeUserspace && cfg.Mode != ModeNFTables {
+		return nil, fmt.Errorf("proxy: mode %q: want %s or %s", cfg.Mode, ModeUserspace, ModeNFTables)
+	}
 	link, err := netlink.LinkByName(cfg.Link)
 	if err != nil {
 		return nil, fmt.Errorf("proxy: link %s: %w", cfg.Link, err)
@@ -134,6 +141,12 @@ func New(cfg Config) (*Proxy, error) {
 func withDefaults(cfg Config) Config {
 	if cfg.Link == "" {
 		cfg.Link = DefaultLink
+	}
+	if cfg.Mode == "" {
+		cfg.Mode = ModeUserspace
+	}
+	if cfg.Table == "" {
+		cfg.Table = DefaultTable
 	}
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = DefaultDialTimeout
@@ -239,6 +252,9 @@ func (p *Proxy) Close() error {
 	var errs []error
 	for _, ip := range sortedAddrs(p.owned) {
 		errs = append(errs, p.removeAddr(ip))
+	}
+	if p.cfg.Mode == ModeNFTables {
+		errs = append(errs, DeleteTable(p.cfg.Table))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("proxy close: %w", err)

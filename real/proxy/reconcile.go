@@ -25,6 +25,9 @@ func (p *Proxy) reconcile() error {
 		return nil
 	}
 	want := p.desired()
+	if p.cfg.Mode == ModeNFTables {
+		return errors.Join(p.syncAddrs(want), p.syncTable(want))
+	}
 	for _, k := range sortedKeys(p.listeners) {
 		if _, ok := want[k]; !ok {
 			p.closeListener(k)
