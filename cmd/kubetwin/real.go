@@ -61,6 +61,7 @@ func newRealUpCommand() *cobra.Command {
 	f.StringVar(&o.Images, "images", "", "directory of image tarballs (*.tar) every agent imports, such as bin/ after make workload-image")
 	f.StringToStringVar(&o.Capacity, "capacity", nil, "every node's capacity instead of the machine's, such as cpu=2,memory=4Gi")
 	f.StringSliceVar(&o.ServerArgs, "server-arg", nil, "extra flag for kubetwin server, repeatable")
+	f.StringVar(&o.ProxyMode, "proxy-mode", "userspace", "the Service proxy's mode: userspace or nftables")
 	f.DurationVar(&timeout, "timeout", 2*time.Minute, "how long to wait for every node to be Ready")
 	f.DurationVar(&o.NodeGracePeriod, "node-grace-period", 0,
 		"how long an agent may be silent before its node is NotReady and its pods are evicted (default 40s)")

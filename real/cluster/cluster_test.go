@@ -17,12 +17,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
 
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/store"
 	"github.com/kubetwin/kubetwin/real/client"
 	"github.com/kubetwin/kubetwin/real/cluster"
+	"github.com/kubetwin/kubetwin/real/proxy"
 	"github.com/kubetwin/kubetwin/real/realtest"
 )
 
@@ -44,7 +46,7 @@ func buildKubetwin(t testing.TB) string {
 	return bin
 }
 
-func startCluster(t testing.TB, nodes int) *e2e {
+func startCluster(t testing.TB, nodes int, proxyMode string) *e2e {
 	t.Helper()
 	bin := buildKubetwin(t)
 	images := filepath.Dir(realtest.WorkloadImage(t, realtest.WorkloadRef))
@@ -57,7 +59,7 @@ func startCluster(t testing.TB, nodes int) *e2e {
 	pods := realtest.FreeRange(t)
 	o := cluster.Options{Dir: dir, Nodes: nodes, Binary: bin, Images: images,
 		PodCIDR: pods, ServiceCIDR: realtest.FreeRange(t, pods).String(),
-		NodeGracePeriod: 10 * time.Second, Timeout: 90 * time.Second}
+		NodeGracePeriod: 10 * time.Second, Timeout: 90 * time.Second, ProxyMode: proxyMode}
 	s, err := cluster.Up(context.Background(), o)
 	if err != nil {
 		dumpLogs(t, dir)
@@ -107,6 +109,19 @@ func (e *e2e) checkNothingLeft() {
 	for _, a := range addrs {
 		if ip, ok := netip.AddrFromSlice(a.IP); ok && svc.Contains(ip.Unmap()) {
 			t.Errorf("service address %s left behind", ip)
+		}
+	}
+	if e.state.ProxyTable != "" {
+		c, err := nftables.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tables, err := c.ListTablesOfFamily(nftables.TableFamilyIPv4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(tables, func(tb *nftables.Table) bool { return tb.Name == e.state.ProxyTable }) {
+			t.Errorf("nftables table %s left behind", e.state.ProxyTable)
 		}
 	}
 	mounts, _ := os.ReadFile("/proc/self/mountinfo")
@@ -237,7 +252,13 @@ spec:
 `
 
 func TestRealClusterRunsADeploymentBehindAService(t *testing.T) {
-	e := startCluster(t, 2)
+	for _, mode := range []string{proxy.ModeUserspace, proxy.ModeNFTables} {
+		t.Run(mode+" proxy", func(t *testing.T) { runDeploymentBehindAService(t, mode) })
+	}
+}
+
+func runDeploymentBehindAService(t *testing.T, proxyMode string) {
+	e := startCluster(t, 2, proxyMode)
 	out := e.mustKubectl("get", "nodes")
 	for _, n := range e.state.Nodes {
 		if !strings.Contains(out, n.Name) {
@@ -422,7 +443,7 @@ func (e *e2e) checkLostNodeIsReplaced() {
 // TestStartupLatency starts 30 pods over 3 nodes and checks they all
 // come up; BenchmarkPodStartup measures the same thing for the notes.
 func TestStartupLatency(t *testing.T) {
-	e := startCluster(t, 3)
+	e := startCluster(t, 3, "")
 	m := e.measureStartup(30)
 	t.Logf("%s", m)
 }
@@ -431,7 +452,7 @@ func TestStartupLatency(t *testing.T) {
 // over 3 nodes, each the median over the iterations:
 // `go test -run '^$' -bench PodStartup -benchtime 5x ./real/cluster/`.
 func BenchmarkPodStartup(b *testing.B) {
-	e := startCluster(b, 3)
+	e := startCluster(b, 3, "")
 	var runs []startup
 	for b.Loop() {
 		runs = append(runs, e.measureStartup(30))

@@ -43,6 +43,9 @@ func Down(ctx context.Context, dir string) error {
 	if cidr, err := netip.ParsePrefix(s.ServiceCIDR); err == nil {
 		errs = append(errs, proxy.Cleanup("lo", cidr))
 	}
+	if s.ProxyTable != "" {
+		errs = append(errs, proxy.DeleteTable(s.ProxyTable))
+	}
 	errs = append(errs, s.stopContainerd())
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("real down: %w", err)

@@ -33,6 +33,8 @@ type State struct {
 	ServerPID   int    `json:"serverPID,omitempty"`
 	ProxyPID    int    `json:"proxyPID,omitempty"`
 	ServiceCIDR string `json:"serviceCIDR"`
+	// ProxyTable is the nftables table of a proxy in nftables mode.
+	ProxyTable string `json:"proxyTable,omitempty"`
 	// ContainerdSocket is the daemon the agents use; ContainerdPID is set
 	// when Up started it (under ContainerdDir), and Down stops it.
 	ContainerdSocket string `json:"containerdSocket"`

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kubetwin/kubetwin/real/containers"
+	"github.com/kubetwin/kubetwin/real/proxy"
 )
 
 // DefaultContainerdSocket is where a system containerd listens.
@@ -42,6 +43,8 @@ type Options struct {
 	// --node-monitor-grace-period), and the agents' Lease duration, which
 	// they renew every quarter of; 0 keeps Kubernetes' 40 s.
 	NodeGracePeriod time.Duration
+	// ProxyMode is the Service proxy's mode: "userspace" (default) or "nftables".
+	ProxyMode string
 	// ServerArgs are extra flags for `kubetwin server`.
 	ServerArgs []string
 	// Timeout bounds the wait for every node to be Ready; default 2 min.
@@ -252,7 +255,17 @@ func freePort() (int, error) {
 
 // startProxy runs the Service proxy.
 func (s *State) startProxy(o Options) error {
-	pid, err := spawn(s.Dir, "proxy", o.Binary, "proxy", "--kubeconfig", s.Kubeconfig, "--service-cidr", o.ServiceCIDR)
+	args := []string{"proxy", "--kubeconfig", s.Kubeconfig, "--service-cidr", o.ServiceCIDR}
+	if o.ProxyMode != "" {
+		args = append(args, "--mode", o.ProxyMode)
+	}
+	if o.ProxyMode == proxy.ModeNFTables {
+		// A table of the cluster's own, so two clusters can coexist.
+		sum := sha256.Sum256([]byte(s.Dir))
+		s.ProxyTable = "kubetwin_" + hex.EncodeToString(sum[:3])
+		args = append(args, "--table", s.ProxyTable)
+	}
+	pid, err := spawn(s.Dir, "proxy", o.Binary, args...)
 	if err != nil {
 		return fmt.Errorf("real up: %w", err)
 	}
