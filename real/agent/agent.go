@@ -180,6 +180,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	go a.keepLease(ctx)
 	go a.keepNodeStatus(ctx)
+	if r, ok := a.cfg.Network.(PeerRouter); ok {
+		go a.keepPeerRoutes(ctx, r)
+	}
 	go a.followExits(ctx)
 	a.resync(ctx)
 	a.wg.Wait()

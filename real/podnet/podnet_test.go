@@ -220,3 +220,46 @@ func TestBadConfigAndStateAreReported(t *testing.T) {
 		t.Errorf("a bridge was made despite bad state")
 	}
 }
+
+func TestPeerRoutesFollowTheOtherNodes(t *testing.T) {
+	n := newNode(t)
+	gw := n.net.Gateway()
+	// A peer "machine" on the bridge's subnet, so the kernel accepts it as
+	// a gateway, and a peer on this machine, which needs no route.
+	remote := gw.Next().Next().Next()
+	far := realtest.FreeCIDR(t, 213)
+	near := realtest.FreeCIDR(t, 212)
+	t.Cleanup(func() { _ = n.net.SetPeerRoutes(nil) })
+	err := n.net.SetPeerRoutes(map[netip.Prefix]netip.Addr{far: remote, near: netip.MustParseAddr("127.0.0.1"),
+		n.cfg.CIDR: remote})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if via := routeVia(t, far); via != remote {
+		t.Fatalf("route to %s via %v, want %s", far, via, remote)
+	}
+	if via := routeVia(t, near); via.IsValid() {
+		t.Fatalf("a route to the local peer's %s via %s", near, via)
+	}
+	if err := n.net.SetPeerRoutes(map[netip.Prefix]netip.Addr{}); err != nil {
+		t.Fatal(err)
+	}
+	if via := routeVia(t, far); via.IsValid() {
+		t.Fatalf("the route to %s stayed after its node went", far)
+	}
+}
+
+// routeVia is the gateway of the route to exactly cidr, if one exists.
+func routeVia(t *testing.T, cidr netip.Prefix) netip.Addr {
+	rs, err := netlink.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Dst: &net.IPNet{IP: cidr.Addr().AsSlice(),
+		Mask: net.CIDRMask(cidr.Bits(), 32)}}, netlink.RT_FILTER_DST)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if ip, ok := netip.AddrFromSlice(r.Gw); ok {
+			return ip.Unmap()
+		}
+	}
+	return netip.Addr{}
+}
