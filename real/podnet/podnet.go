@@ -193,7 +193,7 @@ func (n *Network) Destroy() error {
 	if err != nil {
 		return err
 	}
-	var errs []error
+	errs := []error{n.removeOwnRoutes()}
 	for _, uid := range uids {
 		errs = append(errs, n.Detach(uid))
 	}

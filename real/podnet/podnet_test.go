@@ -247,6 +247,16 @@ func TestPeerRoutesFollowTheOtherNodes(t *testing.T) {
 	if via := routeVia(t, far); via.IsValid() {
 		t.Fatalf("the route to %s stayed after its node went", far)
 	}
+	// Destroy takes the network's routes with it.
+	if err := n.net.SetPeerRoutes(map[netip.Prefix]netip.Addr{far: remote}); err != nil {
+		t.Fatal(err)
+	}
+	if err := podnet.Destroy(n.cfg); err != nil {
+		t.Fatal(err)
+	}
+	if via := routeVia(t, far); via.IsValid() {
+		t.Fatalf("the route to %s stayed after Destroy", far)
+	}
 }
 
 // routeVia is the gateway of the route to exactly cidr, if one exists.

@@ -1,10 +1,16 @@
 package podnet
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
 
 	"github.com/vishvananda/netlink"
 )
@@ -32,7 +38,7 @@ func (n *Network) SetPeerRoutes(peers map[netip.Prefix]netip.Addr) error {
 		}
 		want[cidr] = via
 	}
-	have, err := peerRoutes()
+	have, err := n.ownRoutes()
 	if err != nil {
 		return err
 	}
@@ -41,6 +47,11 @@ func (n *Network) SetPeerRoutes(peers map[netip.Prefix]netip.Addr) error {
 		if _, ok := want[cidr]; !ok {
 			errs = append(errs, deleteRoute(r))
 		}
+	}
+	// Recorded before they are added, so a crash in between leaves no
+	// route that a later run would not know to remove.
+	if err := n.saveRouted(slices.Collect(maps.Keys(want))); err != nil {
+		return err
 	}
 	for cidr, via := range want {
 		if r, ok := have[cidr]; ok && r.Gw.Equal(via.AsSlice()) {
@@ -54,7 +65,81 @@ func (n *Network) SetPeerRoutes(peers map[netip.Prefix]netip.Addr) error {
 	return errors.Join(errs...)
 }
 
-// peerRoutes lists the routes podnet added, by destination.
+// ownRoutes lists the peer routes this network added, by destination:
+// routes with podnet's mark that its record names. Other agents on the
+// machine, and other tests, keep theirs.
+func (n *Network) ownRoutes() (map[netip.Prefix]netlink.Route, error) {
+	all, err := peerRoutes()
+	if err != nil {
+		return nil, err
+	}
+	mine, err := n.loadRouted()
+	if err != nil {
+		return nil, err
+	}
+	out := map[netip.Prefix]netlink.Route{}
+	for _, cidr := range mine {
+		if r, ok := all[cidr]; ok {
+			out[cidr] = r
+		}
+	}
+	return out, nil
+}
+
+// routedPath records the peer CIDRs this network routes.
+func (n *Network) routedPath() string {
+	return filepath.Join(n.cfg.StateDir, "routes-"+n.cfg.Bridge+".json")
+}
+
+func (n *Network) loadRouted() ([]netip.Prefix, error) {
+	b, err := os.ReadFile(n.routedPath())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read peer routes: %w", err)
+	}
+	var out []netip.Prefix
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("peer routes %s: %w", n.routedPath(), err)
+	}
+	return out, nil
+}
+
+// saveRouted writes the record through a temporary file and a rename.
+func (n *Network) saveRouted(cidrs []netip.Prefix) error {
+	slices.SortFunc(cidrs, func(a, b netip.Prefix) int { return a.Addr().Compare(b.Addr()) })
+	b, err := json.Marshal(cidrs)
+	if err != nil {
+		return fmt.Errorf("encode peer routes: %w", err)
+	}
+	tmp := n.routedPath() + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("write peer routes: %w", err)
+	}
+	if err := os.Rename(tmp, n.routedPath()); err != nil {
+		return fmt.Errorf("write peer routes: %w", err)
+	}
+	return nil
+}
+
+// removeOwnRoutes deletes the peer routes this network added, and its record.
+func (n *Network) removeOwnRoutes() error {
+	have, err := n.ownRoutes()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, r := range have {
+		errs = append(errs, deleteRoute(r))
+	}
+	if err := os.Remove(n.routedPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("remove peer routes record: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// peerRoutes lists the routes with podnet's mark, by destination.
 func peerRoutes() (map[netip.Prefix]netlink.Route, error) {
 	rs, err := netlink.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Protocol: routeProtocol}, netlink.RT_FILTER_PROTOCOL)
 	if err != nil {
