@@ -85,8 +85,15 @@ func (r *Runtime) ImportFile(ctx context.Context, file string) ([]string, error)
 	return names, nil
 }
 
-// ImportDir imports every *.tar in dir, in name order.
+// ImportDir imports every *.tar in dir, in name order; a directory that
+// does not exist is an error, not an empty one.
 func (r *Runtime) ImportDir(ctx context.Context, dir string) ([]string, error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		if err == nil {
+			err = errors.New("not a directory")
+		}
+		return nil, fmt.Errorf("import images from %s: %w", dir, err)
+	}
 	files, err := filepath.Glob(filepath.Join(dir, "*.tar"))
 	if err != nil {
 		return nil, fmt.Errorf("import images: %w", err)
