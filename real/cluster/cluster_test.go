@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -123,6 +124,9 @@ func (e *e2e) checkNothingLeft() {
 		if slices.ContainsFunc(tables, func(tb *nftables.Table) bool { return tb.Name == e.state.ProxyTable }) {
 			t.Errorf("nftables table %s left behind", e.state.ProxyTable)
 		}
+	}
+	if left := processesMentioning(e.state.Dir); len(left) > 0 {
+		t.Errorf("processes left behind: %v", left)
 	}
 	mounts, _ := os.ReadFile("/proc/self/mountinfo")
 	if strings.Contains(string(mounts), e.state.Dir) {
@@ -589,4 +593,51 @@ func podReady(p *api.Pod) bool {
 		}
 	}
 	return false
+}
+
+// TestFailedUpLeavesNothing: an agent that cannot start (its images
+// directory does not exist) fails `real up` with the log to read, and
+// what had started is taken down again.
+func TestFailedUpLeavesNothing(t *testing.T) {
+	bin := buildKubetwin(t)
+	dir, err := os.MkdirTemp("", "kt-real-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	pods := realtest.FreeRange(t)
+	_, err = cluster.Up(context.Background(), cluster.Options{Dir: dir, Nodes: 2, Binary: bin,
+		Images: filepath.Join(dir, "no-such-dir"), PodCIDR: pods, ServiceCIDR: realtest.FreeRange(t, pods).String(),
+		Timeout: time.Minute})
+	if err == nil || !strings.Contains(err.Error(), "exited; see "+filepath.Join(dir, "logs")) {
+		t.Fatalf("real up with a missing images directory: %v", err)
+	}
+	if _, err := cluster.Load(dir); !errors.Is(err, cluster.ErrNotUp) {
+		t.Fatalf("a cluster record is left: %v", err)
+	}
+	links, _ := netlink.LinkList()
+	for _, l := range links {
+		if strings.HasPrefix(l.Attrs().Name, "kt") && l.Type() == "bridge" && strings.Contains(l.Attrs().Name, "n") {
+			if _, err := os.Stat(filepath.Join(dir, "nodes")); err == nil {
+				t.Errorf("bridge %s left behind", l.Attrs().Name)
+			}
+		}
+	}
+	if mounts, _ := os.ReadFile("/proc/self/mountinfo"); strings.Contains(string(mounts), dir) {
+		t.Errorf("mounts under %s left behind", dir)
+	}
+}
+
+// processesMentioning lists the command lines that name dir, zombies aside.
+func processesMentioning(dir string) []string {
+	ents, _ := os.ReadDir("/proc")
+	var out []string
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !strings.Contains(string(b), dir) {
+			continue
+		}
+		out = append(out, e.Name()+": "+strings.ReplaceAll(string(b), "\x00", " "))
+	}
+	return out
 }

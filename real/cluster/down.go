@@ -89,6 +89,9 @@ func (s *State) stopContainerd() error {
 	if err := stop(s.ContainerdPID, "containerd", stopGrace); err != nil {
 		return err
 	}
+	if err := stopShims(s.ContainerdSocket); err != nil {
+		return err
+	}
 	if err := unmountUnder(s.ContainerdDir); err != nil {
 		return err
 	}

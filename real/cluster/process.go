@@ -7,6 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -83,4 +86,47 @@ func stop(pid int, bin string, grace time.Duration) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return nil
+}
+
+// shimBinary is the runc shim containerd starts for each container.
+const shimBinary = "containerd-shim-runc-v2"
+
+// stopShims ends the runc shims serving the containerd at socket. A shim
+// outlives its daemon by design, and now and then one whose task was
+// deleted does not exit; once the cluster's own daemon is gone, every shim
+// it started is a leftover.
+func stopShims(socket string) error {
+	pids, err := shimsOf(socket)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, pid := range pids {
+		errs = append(errs, stop(pid, shimBinary, stopGrace))
+	}
+	return errors.Join(errs...)
+}
+
+// shimsOf lists the shims whose -address is socket.
+func shimsOf(socket string) ([]int, error) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("list processes: %w", err)
+	}
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil {
+			continue
+		}
+		argv := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		if filepath.Base(argv[0]) == shimBinary && slices.Contains(argv, socket) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
 }
