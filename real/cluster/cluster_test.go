@@ -615,13 +615,8 @@ func TestFailedUpLeavesNothing(t *testing.T) {
 	if _, err := cluster.Load(dir); !errors.Is(err, cluster.ErrNotUp) {
 		t.Fatalf("a cluster record is left: %v", err)
 	}
-	links, _ := netlink.LinkList()
-	for _, l := range links {
-		if strings.HasPrefix(l.Attrs().Name, "kt") && l.Type() == "bridge" && strings.Contains(l.Attrs().Name, "n") {
-			if _, err := os.Stat(filepath.Join(dir, "nodes")); err == nil {
-				t.Errorf("bridge %s left behind", l.Attrs().Name)
-			}
-		}
+	if left := processesMentioning(dir); len(left) > 0 {
+		t.Errorf("processes left behind: %v", left)
 	}
 	if mounts, _ := os.ReadFile("/proc/self/mountinfo"); strings.Contains(string(mounts), dir) {
 		t.Errorf("mounts under %s left behind", dir)
