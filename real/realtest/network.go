@@ -71,40 +71,35 @@ func holdsAny(p netip.Prefix, addrs []netlink.Addr) bool {
 // InNetns runs f on a thread switched into the named network namespace;
 // sockets f opens stay in it.
 func InNetns(path string, f func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			runtime.UnlockOSThread()
-			errc <- err
-			return
-		}
-		defer orig.Close()
+	return onOwnThread(func() error {
 		ns, err := netns.GetFromPath(path)
 		if err != nil {
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("open %s: %w", path, err)
-			return
+			return fmt.Errorf("open %s: %w", path, err)
 		}
 		defer ns.Close()
 		if err := netns.Set(ns); err != nil {
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("enter %s: %w", path, err)
-			return
+			return fmt.Errorf("enter %s: %w", path, err)
 		}
-		err = f()
-		if netns.Set(orig) == nil {
-			runtime.UnlockOSThread()
-		}
-		errc <- err
-	}()
-	return <-errc
+		return f()
+	})
 }
 
 // MakeNamedNetns creates an empty named namespace, as a crash in the middle
 // of a pod's setup leaves one.
 func MakeNamedNetns(name string) error {
+	return onOwnThread(func() error {
+		ns, err := netns.NewNamed(name)
+		if err == nil {
+			ns.Close()
+		}
+		return err
+	})
+}
+
+// onOwnThread runs f on a locked thread and puts the thread back in its
+// network namespace afterwards; a thread that cannot be put back is never
+// unlocked, so the runtime discards it.
+func onOwnThread(f func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
@@ -115,10 +110,7 @@ func MakeNamedNetns(name string) error {
 			return
 		}
 		defer orig.Close()
-		ns, err := netns.NewNamed(name)
-		if err == nil {
-			ns.Close()
-		}
+		err = f()
 		if netns.Set(orig) == nil {
 			runtime.UnlockOSThread()
 		}
