@@ -17,6 +17,7 @@ import (
 
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/clock"
+	"github.com/kubetwin/kubetwin/core/controllers"
 	"github.com/kubetwin/kubetwin/core/registry"
 	"github.com/kubetwin/kubetwin/core/store"
 	"github.com/kubetwin/kubetwin/core/store/memory"
@@ -171,14 +172,7 @@ func (e *env) wait(name string, within time.Duration, what string, ok func(*api.
 	return nil
 }
 
-func ready(p *api.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == api.PodReady {
-			return c.Status == api.ConditionTrue
-		}
-	}
-	return false
-}
+func ready(p *api.Pod) bool { return controllers.IsPodReady(p) }
 
 func container(p *api.Pod, name string) api.ContainerStatus {
 	for _, cs := range append(append([]api.ContainerStatus(nil), p.Status.InitContainerStatuses...), p.Status.ContainerStatuses...) {

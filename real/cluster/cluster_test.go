@@ -22,6 +22,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/controllers"
 	"github.com/kubetwin/kubetwin/core/store"
 	"github.com/kubetwin/kubetwin/real/client"
 	"github.com/kubetwin/kubetwin/real/cluster"
@@ -564,7 +565,7 @@ func (tr *podTimes) follow(ctx context.Context, t testing.TB, w store.Watcher, n
 			if _, seen := tr.running[p.Name]; !seen && podRunning(p) {
 				tr.running[p.Name] = now
 			}
-			if _, seen := tr.ready[p.Name]; !seen && podReady(p) {
+			if _, seen := tr.ready[p.Name]; !seen && controllers.IsPodReady(p) {
 				tr.ready[p.Name] = now
 			}
 		case <-ctx.Done():
@@ -584,15 +585,6 @@ func podRunning(p *api.Pod) bool {
 		}
 	}
 	return true
-}
-
-func podReady(p *api.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == api.PodReady {
-			return c.Status == api.ConditionTrue
-		}
-	}
-	return false
 }
 
 // TestFailedUpLeavesNothing: an agent that cannot start (its images
