@@ -8,7 +8,7 @@ PKGS      := ./...
 FUZZTIME  ?= 50000x
 DEEPCOPY  := k8s.io/code-generator/cmd/deepcopy-gen@v0.32.3
 
-.PHONY: all build test unit fuzz bench bench-real run lint generate clean workload-image
+.PHONY: all build test deps unit fuzz bench bench-real run lint generate clean workload-image
 
 all: build
 
@@ -25,7 +25,11 @@ run: build
 	./$(BIN) run
 
 # Unit, conformance (memory and embedded etcd) and a short fuzz of every target.
-test: lint unit fuzz
+test: deps lint unit fuzz
+
+# containerd and runc for real mode's tests, installed when missing (as root).
+deps:
+	@./.ci/deps
 
 unit:
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
