@@ -100,8 +100,15 @@ func Up(ctx context.Context, o Options) (*State, error) {
 		return nil, fmt.Errorf("real up: %w", err)
 	}
 	o.Dir = dir
-	if prev, err := Load(dir); err == nil && prev.anyAlive(o.Binary) {
-		return nil, fmt.Errorf("real up: a cluster already runs in %s; run kubetwin real down first", dir)
+	if prev, err := Load(dir); err == nil {
+		if prev.anyAlive(o.Binary) {
+			return nil, fmt.Errorf("real up: a cluster already runs in %s; run kubetwin real down first", dir)
+		}
+		// A cluster that died without `real down` left its networks and
+		// containers; its record is the only list of them.
+		if err := Down(ctx, dir); err != nil {
+			return nil, fmt.Errorf("real up: cleaning up the earlier cluster in %s: %w", dir, err)
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("real up: %w", err)
