@@ -34,6 +34,7 @@ import (
 type e2e struct {
 	t     testing.TB
 	state *cluster.State
+	opts  cluster.Options
 }
 
 // buildKubetwin compiles the binary the cluster's processes run.
@@ -68,7 +69,7 @@ func startCluster(t testing.TB, nodes int, proxyMode string) *e2e {
 		os.RemoveAll(dir)
 		t.Fatalf("real up: %v", err)
 	}
-	e := &e2e{t: t, state: s}
+	e := &e2e{t: t, state: s, opts: o}
 	t.Cleanup(func() {
 		if t.Failed() {
 			dumpLogs(t, dir)
@@ -627,4 +628,40 @@ func processesMentioning(dir string) []string {
 		out = append(out, e.Name()+": "+strings.ReplaceAll(string(b), "\x00", " "))
 	}
 	return out
+}
+
+// TestUpAfterACrashCleansUp: when every process of a cluster died without
+// `real down`, `real up` in the same directory removes what they left and
+// brings the cluster back with its objects.
+func TestUpAfterACrashCleansUp(t *testing.T) {
+	e := startCluster(t, 1, "")
+	manifest := filepath.Join(t.TempDir(), "web.yaml")
+	os.WriteFile(manifest, []byte(strings.Replace(webManifest, "replicas: 4", "replicas: 2", 1)), 0o644)
+	e.mustKubectl("apply", "-f", manifest)
+	e.mustKubectl("rollout", "status", "deployment/web", "--timeout=60s")
+	for _, pid := range []int{e.state.ServerPID, e.state.ProxyPID, e.state.Nodes[0].PID} {
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		waitGone(t, pid)
+	}
+	s, err := cluster.Up(context.Background(), e.opts)
+	if err != nil {
+		t.Fatalf("real up after a crash: %v", err)
+	}
+	e.state = s
+	e.mustKubectl("rollout", "status", "deployment/web", "--timeout=60s")
+	if ps := readyPods(e.pods("app=web")); len(ps) != 2 {
+		t.Fatalf("%d ready pods after the restart, want 2", len(ps))
+	}
+}
+
+// waitGone waits until pid has exited and been reaped.
+func waitGone(t *testing.T, pid int) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
+			return
+		}
+	}
+	t.Fatalf("process %d still there after SIGKILL", pid)
 }
