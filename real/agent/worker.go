@@ -115,7 +115,7 @@ func (w *worker) sync(ctx context.Context) bool {
 	w.restartUnhealthy(ctx, pod)
 	st := w.status(pod)
 	if st.Phase == api.PodSucceeded || st.Phase == api.PodFailed {
-		w.finish(ctx)
+		w.finish(ctx, pod)
 	}
 	w.publish()
 	w.writeStatus(ctx, pod, st)
@@ -231,14 +231,15 @@ func (w *worker) all() []*ctr {
 }
 
 // finish stops what still runs in a pod that reached a final phase
-// (sidecars) and releases its address; containers stay for their logs.
-func (w *worker) finish(ctx context.Context) {
+// (sidecars) within its grace period and releases its address;
+// containers stay for their logs.
+func (w *worker) finish(ctx context.Context, pod *api.Pod) {
 	if w.finished {
 		return
 	}
 	w.finished = true
 	for _, c := range w.all() {
-		c.stop(ctx, time.Duration(gracePeriod(nil))*time.Second, "")
+		c.stop(ctx, time.Duration(gracePeriod(pod))*time.Second, "")
 	}
 	w.detach()
 }
@@ -248,7 +249,7 @@ func (w *worker) detach() {
 		return
 	}
 	if err := w.a.cfg.Network.Detach(w.uid); err != nil {
-		w.a.cfg.Logf("pod %s/%s: detach network: %v", w.namespace, w.name, err)
+		w.a.cfg.Logf("pod %s: detach network: %v", w, err)
 		return
 	}
 	w.detached = true
@@ -294,7 +295,7 @@ func (w *worker) teardown(ctx context.Context, grace time.Duration) {
 	if w.netns == "" {
 		// Never attached in this process, but a previous one may have.
 		if err := w.a.cfg.Network.Detach(w.uid); err != nil {
-			w.a.cfg.Logf("pod %s/%s: detach network: %v", w.namespace, w.name, err)
+			w.a.cfg.Logf("pod %s: detach network: %v", w, err)
 		}
 	}
 }
@@ -308,8 +309,6 @@ func (w *worker) stopProbes() {
 // gracePeriod is the pod's deletion grace period, else its spec's, else 30 s.
 func gracePeriod(p *api.Pod) int64 {
 	switch {
-	case p == nil:
-		return 30
 	case p.DeletionGracePeriodSeconds != nil:
 		return *p.DeletionGracePeriodSeconds
 	case p.Spec.TerminationGracePeriodSeconds != nil:
