@@ -29,9 +29,6 @@ import (
 	"github.com/kubetwin/kubetwin/real/podnet"
 )
 
-// DefaultContainerdSocket is where Debian's containerd listens.
-const DefaultContainerdSocket = "/run/containerd/containerd.sock"
-
 // agentOptions are the flags of `kubetwin agent`.
 type agentOptions struct {
 	server, kubeconfig, nodeName string
@@ -64,7 +61,7 @@ func newAgentCommand() *cobra.Command {
 	f.StringVar(&o.server, "server", "", "API server URL (default: the kubeconfig's)")
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig to reach the API server with (required)")
 	f.StringVar(&o.nodeName, "node-name", "", "the Node's name (required)")
-	f.StringVar(&o.socket, "containerd-socket", DefaultContainerdSocket, "containerd's socket")
+	f.StringVar(&o.socket, "containerd-socket", containers.DefaultSocket, "containerd's socket")
 	f.StringVar(&o.namespace, "containerd-namespace", "", "containerd namespace (default kubetwin-NODE)")
 	f.StringVar(&o.podCIDR, "pod-cidr", "", "this node's pod CIDR, such as 10.244.1.0/24 (required)")
 	f.StringVar(&o.bridge, "bridge", "", "the node's bridge, at most 15 characters (default kt-NODE, shortened)")

@@ -48,7 +48,7 @@ func newImageLoadCommand() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&dir, "data-dir", "", "the directory of a cluster started with kubetwin real up")
-	f.StringVar(&socket, "containerd-socket", DefaultContainerdSocket, "containerd's socket, without --data-dir")
+	f.StringVar(&socket, "containerd-socket", containers.DefaultSocket, "containerd's socket, without --data-dir")
 	f.StringSliceVar(&namespaces, "containerd-namespace", nil, "containerd namespaces to import into, without --data-dir")
 	return cmd
 }

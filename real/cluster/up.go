@@ -17,9 +17,6 @@ import (
 	"github.com/kubetwin/kubetwin/real/proxy"
 )
 
-// DefaultContainerdSocket is where a system containerd listens.
-const DefaultContainerdSocket = "/run/containerd/containerd.sock"
-
 // Options say what Up starts.
 type Options struct {
 	Dir   string
@@ -148,8 +145,8 @@ func (s *State) start(ctx context.Context, o Options) error {
 // startContainerd uses the given or the system's containerd, or starts one.
 func (s *State) startContainerd(ctx context.Context, o Options) error {
 	s.ContainerdSocket = o.ContainerdSocket
-	if s.ContainerdSocket == "" && answers(DefaultContainerdSocket) {
-		s.ContainerdSocket = DefaultContainerdSocket
+	if s.ContainerdSocket == "" && answers(containers.DefaultSocket) {
+		s.ContainerdSocket = containers.DefaultSocket
 	}
 	if s.ContainerdSocket != "" {
 		return s.save()

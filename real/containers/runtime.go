@@ -27,6 +27,9 @@ var (
 	ErrStart = errors.New("container could not start")
 )
 
+// DefaultSocket is where a system containerd (Debian's package) listens.
+const DefaultSocket = "/run/containerd/containerd.sock"
+
 // Runtime runs containers in one containerd namespace.
 type Runtime struct {
 	client    *containerd.Client
