@@ -453,6 +453,10 @@ func TestRestartedAgentAdoptsItsContainers(t *testing.T) {
 	if got := get(t, p, "/"); got != "web" {
 		t.Fatalf("the pod answers %q", got)
 	}
+	// The adopted pod's start was timed by the first run, not again.
+	if m := e.statusGet("/metrics"); strings.Contains(m, `kubelet_pod_start_sli_duration_seconds_count{phase="running"}`) {
+		t.Fatalf("the restarted agent timed an adopted pod's start:\n%s", m)
+	}
 }
 
 // failingNetwork fails a number of attaches before it lets them through.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/controllers"
 	"github.com/kubetwin/kubetwin/core/registry"
 	"github.com/kubetwin/kubetwin/core/store"
 )
@@ -29,7 +30,6 @@ type worker struct {
 	startTime            time.Time
 	initFailed, finished bool
 	detached             bool
-	lastWritten          *api.PodStatus
 	createdAt, runningAt time.Time
 	readyAt              time.Time
 	// logs is what the status server may read of the containers, as of
@@ -58,6 +58,14 @@ func (w *worker) publish() {
 func newWorker(a *Agent, p *api.Pod) *worker {
 	w := &worker{a: a, uid: p.UID, namespace: p.Namespace, name: p.Name, wakeCh: make(chan struct{}, 1),
 		createdAt: p.CreationTimestamp.Time}
+	// A pod an earlier run of the agent started is not timed again: its
+	// start was observed then, and now-creation would be no start latency.
+	if p.Status.Phase == api.PodRunning {
+		w.runningAt = w.createdAt
+	}
+	if controllers.IsPodReady(p) {
+		w.readyAt = w.createdAt
+	}
 	for i, c := range p.Spec.InitContainers {
 		w.init = append(w.init, newCtr(w, c, i, true))
 	}
