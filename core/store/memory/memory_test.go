@@ -230,3 +230,32 @@ func TestCloseRefusesWork(t *testing.T) {
 		t.Fatalf("second close: %v", err)
 	}
 }
+
+// OnCommit sees every change in revision order with the version it replaced.
+func TestOnCommitSeesEveryChangeInOrder(t *testing.T) {
+	ctx := context.Background()
+	var got []string
+	s := memory.New(memory.Options{Clock: clock.NewManual(start), OnCommit: func(ev store.Event, prev api.Object) {
+		prevRV := "-"
+		if prev != nil {
+			prevRV = prev.GetObjectMeta().ResourceVersion
+		}
+		got = append(got, fmt.Sprintf("%d %s %s prev=%s", ev.Revision, ev.Type, ev.Object.GetObjectMeta().Name, prevRV))
+	}})
+	created, err := s.Create(ctx, pod("default", "a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := created.DeepCopyObject().(*api.Pod)
+	changed.Labels = map[string]string{"x": "y"}
+	if _, err := s.Update(ctx, changed); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Delete(ctx, podKind, "default", "a", store.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := "[1 ADDED a prev=- 2 MODIFIED a prev=1 3 DELETED a prev=2]"
+	if fmt.Sprint(got) != want {
+		t.Fatalf("commits %v\nwant %s", got, want)
+	}
+}

@@ -48,6 +48,12 @@ type Options struct {
 	// before it is ended with an Error event carrying store.ErrTooSlow; 0
 	// means DefaultWatchQueueLimit.
 	WatchQueueLimit int
+	// OnCommit, when set, is called with every change as it commits, in
+	// revision order, with the previous version (nil for a creation). It
+	// runs with the store's lock held and must not call the store. The
+	// simulator delivers watch events through it on virtual time instead
+	// of through watcher goroutines. Objects are shared: read only.
+	OnCommit func(ev store.Event, prev api.Object)
 }
 
 // Store is the in-memory store.Store; create it with New.
@@ -60,6 +66,7 @@ type Store struct {
 	hist       history
 	queueLimit int
 	closed     bool
+	onCommit   func(store.Event, api.Object)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -107,6 +114,7 @@ func New(opts Options) *Store {
 		kinds:      map[*api.Kind]*kindState{},
 		hist:       history{size: opts.HistorySize},
 		queueLimit: opts.WatchQueueLimit,
+		onCommit:   opts.OnCommit,
 	}
 	for _, k := range api.Kinds() {
 		s.kinds[k] = &kindState{
@@ -197,6 +205,9 @@ func (s *Store) commit(ks *kindState, key string, typ store.EventType, obj, prev
 	s.hist.push(change{rev: s.rev, ks: ks, key: key, typ: typ, obj: obj, prev: prev})
 	if ks.hasWatchers() {
 		ks.publish(s.hist.newest())
+	}
+	if s.onCommit != nil {
+		s.onCommit(store.Event{Type: typ, Object: obj, Revision: s.rev}, prev)
 	}
 }
 
