@@ -36,16 +36,16 @@ func NewRunner(set *cache.Set, c clock.Clock, ctrls ...Controller) (*Runner, err
 		q := workqueue.New[Key](c)
 		r.queues[ctl.Name] = q
 		for _, w := range ctl.Watches {
-			set.For(w.Kind).AddHandler(enqueuer(q, w.MapFunc))
+			set.For(w.Kind).AddHandler(Enqueuer(q, w.MapFunc))
 		}
 	}
 	return r, nil
 }
 
-// enqueuer is the cache handler that queues the keys both the old and the
+// Enqueuer is the cache handler that queues the keys both the old and the
 // new version of an object map to, so a change of owner or labels reaches
-// both sides.
-func enqueuer(q *workqueue.Queue[Key], mapFn MapFunc) cache.Handler {
+// both sides; every driver (this Runner, the simulator) feeds queues with it.
+func Enqueuer(q *workqueue.Queue[Key], mapFn MapFunc) cache.Handler {
 	return func(old, cur api.Object) {
 		for _, o := range []api.Object{old, cur} {
 			if o == nil {

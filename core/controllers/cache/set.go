@@ -41,6 +41,14 @@ func (s *Set) For(kind *api.Kind) *Cache {
 	return c
 }
 
+// Lookup returns the set's cache of kind, or nil when nobody asked for one,
+// so a driver can skip delivering changes that no cache holds.
+func (s *Set) Lookup(kind *api.Kind) *Cache {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.caches[kind]
+}
+
 // All returns the set's caches in creation order.
 func (s *Set) All() []*Cache {
 	s.mu.Lock()
