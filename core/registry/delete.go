@@ -34,6 +34,11 @@ func (r *Registry) Delete(ctx context.Context, kind *api.Kind, namespace, name s
 			"must be one of Orphan, Background, Foreground", opts.PropagationPolicy))
 	}
 	sopts := storeDeleteOptions(kind, opts)
+	if kind == podKind && r.GracefulPodDeletion {
+		if err := r.podGracePeriod(ctx, namespace, name, &sopts); err != nil {
+			return nil, false, err
+		}
+	}
 	if opts.DryRun {
 		return r.planDelete(ctx, kind, namespace, name, sopts)
 	}
@@ -47,6 +52,35 @@ func (r *Registry) Delete(ctx context.Context, kind *api.Kind, namespace, name s
 		return nil, false, FromStoreError(kind, name, err)
 	}
 	return obj, gone, nil
+}
+
+// podGracePeriod applies Kubernetes' graceful deletion of pods: a bound
+// pod that is still running is only marked, for its terminationGracePeriod
+// unless the request names a period, so its node agent can stop it and
+// then remove it with period 0; a pod no node runs (unbound, or finished)
+// goes at once whatever was asked.
+func (r *Registry) podGracePeriod(ctx context.Context, namespace, name string, opts *store.DeleteOptions) error {
+	if g := opts.GracePeriodSeconds; g != nil && *g == 0 {
+		return nil
+	}
+	cur, err := r.store.Get(ctx, podKind, namespace, name)
+	if err != nil {
+		return FromStoreError(podKind, name, err)
+	}
+	p := cur.(*api.Pod)
+	if p.Spec.NodeName == "" || p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
+		zero := int64(0)
+		opts.GracePeriodSeconds = &zero
+		return nil
+	}
+	if opts.GracePeriodSeconds == nil {
+		grace := api.DefaultTerminationGracePeriodSeconds
+		if g := p.Spec.TerminationGracePeriodSeconds; g != nil {
+			grace = *g
+		}
+		opts.GracePeriodSeconds = &grace
+	}
+	return nil
 }
 
 // storeDeleteOptions turns a request's options into the store's, adding

@@ -58,6 +58,12 @@ type DeleteOptions struct {
 
 // Registry is the API layer over one store.
 type Registry struct {
+	// GracefulPodDeletion marks a running bound pod for deletion for its
+	// terminationGracePeriodSeconds instead of removing it, as Kubernetes
+	// does, so its node agent stops it and confirms; the simulator's nodes
+	// do. Off, a delete without a grace period removes the pod at once.
+	GracefulPodDeletion bool
+
 	store store.Store
 	clock clock.Clock
 
