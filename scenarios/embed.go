@@ -1,5 +1,6 @@
 // Package scenarios holds kubetwin's embedded scenario files and example
-// manifests, so the binary runs its default job with no files around it.
+// manifests, so the binary runs its default job with no files around it,
+// and the loader that turns a scenario file into a validated Scenario.
 package scenarios
 
 import (
@@ -7,14 +8,20 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 )
 
-//go:embed manifests/*.yaml
-var manifests embed.FS
+// files holds the embedded scenarios (*.yaml at the root), the example
+// manifests they and the README use, and the scheduler profiles a
+// scenario may name; its root is the directory embedded scenarios
+// resolve relative file names against.
+//
+//go:embed *.yaml manifests/*.yaml profiles/*.yaml
+var files embed.FS
 
 // ExampleManifest returns an embedded example manifest by file name (e.g. "web.yaml").
 func ExampleManifest(name string) ([]byte, error) {
-	b, err := manifests.ReadFile("manifests/" + name)
+	b, err := files.ReadFile("manifests/" + name)
 	if err != nil {
 		return nil, fmt.Errorf("example manifest %q: %w", name, err)
 	}
@@ -22,15 +29,33 @@ func ExampleManifest(name string) ([]byte, error) {
 }
 
 // ExampleManifests lists the embedded example manifests in name order.
-func ExampleManifests() []string {
-	entries, err := fs.ReadDir(manifests, "manifests")
+func ExampleManifests() []string { return embeddedNames("manifests", false) }
+
+// Embedded lists the embedded scenarios by name (without ".yaml"), sorted,
+// so commands can offer them and Open can find them.
+func Embedded() []string { return embeddedNames(".", true) }
+
+// EmbeddedProfiles lists the embedded scheduler profile files by name
+// (without ".yaml"), sorted, so a scenario's scheduler.profile can name them.
+func EmbeddedProfiles() []string { return embeddedNames("profiles", true) }
+
+// embeddedNames lists the .yaml files of an embedded directory.
+func embeddedNames(dir string, trim bool) []string {
+	entries, err := fs.ReadDir(files, dir)
 	if err != nil {
-		// The directory is embedded at build time, so this cannot happen at run time.
-		panic(fmt.Sprintf("embedded manifests: %v", err))
+		// The directories are embedded at build time, so this cannot happen at run time.
+		panic(fmt.Sprintf("embedded %s: %v", dir, err))
 	}
-	names := make([]string, 0, len(entries))
+	var names []string
 	for _, e := range entries {
-		names = append(names, e.Name())
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".yaml") {
+			continue
+		}
+		name := e.Name()
+		if trim {
+			name = strings.TrimSuffix(name, ".yaml")
+		}
+		names = append(names, name)
 	}
 	sort.Strings(names)
 	return names
