@@ -1,0 +1,65 @@
+package sim
+
+import (
+	"github.com/kubetwin/kubetwin/core/api"
+)
+
+// crash stops a node: its heartbeat and every pod on it. The pods' objects
+// stay as they were, as after a real power loss, until the node lifecycle
+// controller notices.
+func (f *fleet) crash(n *simNode) {
+	n.state = nodeDown
+	n.renew.Stop()
+	for _, uid := range sortedKeys(n.pods) {
+		sp := n.pods[uid]
+		sp.gen++
+		f.ended(sp)
+		delete(f.pods, uid)
+	}
+	clear(n.pods)
+}
+
+// partition cuts a node off from the control plane: its lease stops and
+// it neither sees changes nor reports them, but its pods run on.
+func (f *fleet) partition(n *simNode) {
+	n.state = nodePartitioned
+	n.renew.Stop()
+}
+
+// recover brings a crashed or partitioned node back: it heartbeats and
+// posts Ready again, then catches up with the pods bound to it, as a
+// kubelet does after a restart or a network heal (a crashed node restarts
+// their containers; a partitioned one reports what it held back).
+func (f *fleet) recover(n *simNode) {
+	n.state = nodeUp
+	f.renewLease(n)
+	f.markReady(n)
+	bound := map[string]bool{}
+	for _, o := range f.w.cp.Caches.For(podKind).List("", nil) {
+		pod := o.(*api.Pod)
+		if pod.Spec.NodeName != n.name {
+			continue
+		}
+		bound[string(pod.UID)] = true
+		sp := f.pods[string(pod.UID)]
+		f.sync(n, pod)
+		if sp != nil && sp.state != podTerminating && sp.state != podCreating && statusDiffers(sp, pod) {
+			f.writeStatus(sp) // what it held back, or what the control plane marked meanwhile
+		}
+	}
+	for _, uid := range sortedKeys(n.pods) {
+		if !bound[uid] {
+			f.forget(n.pods[uid].pod) // deleted while the node was away
+		}
+	}
+}
+
+// statusDiffers reports whether the stored pod says something other than
+// the node knows: a held-back change, or Ready=False set by the node
+// lifecycle controller while the node was away.
+func statusDiffers(sp *simPod, pod *api.Pod) bool {
+	return sp.dirty || podReady(pod) != (sp.ready && sp.state == podRunning) || pod.Status.Phase != sp.phase()
+}
+
+// slowDown stretches a node's pod lifecycle by factor (1 restores it).
+func (f *fleet) slowDown(n *simNode, factor float64) { n.slow = factor }

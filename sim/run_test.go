@@ -1,0 +1,227 @@
+package sim_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/kubetwin/kubetwin/scenarios"
+	"github.com/kubetwin/kubetwin/sim"
+)
+
+// parse loads a scenario written in a test.
+func parse(t testing.TB, text string, sets ...string) *scenarios.Scenario {
+	t.Helper()
+	sc, err := scenarios.Parse([]byte(text), t.Name()+".yaml", nil, sets)
+	if err != nil {
+		t.Fatalf("scenario: %v", err)
+	}
+	return sc
+}
+
+func run(t testing.TB, sc *scenarios.Scenario, seed uint64) *sim.Result {
+	t.Helper()
+	res, err := sim.Run(context.Background(), sc, sim.Options{Seed: seed})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	for _, v := range res.Summary.ViolationList {
+		t.Errorf("seed %d: invariant %s at %.3fs: %s", seed, v.Invariant, v.AtSeconds, v.Message)
+	}
+	return res
+}
+
+// deployment is a Deployment manifest of n replicas requesting cpu.
+func deployment(name string, n int, cpu string, extra string) string {
+	return fmt.Sprintf(`
+- name: %[1]s
+  manifest: |
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: %[1]s}
+    spec:
+      replicas: %[2]d
+      selector: {matchLabels: {app: %[1]s}}
+      template:
+        metadata: {labels: {app: %[1]s}}
+        spec:
+          containers:
+          - name: c
+            image: img:1
+            resources: {requests: {cpu: %[3]s, memory: 64Mi}}
+%[4]s`, name, n, cpu, extra)
+}
+
+const smallCluster = `
+cluster:
+  pools:
+  - name: n
+    count: ${nodes}
+    capacity: {cpu: "4", memory: 8Gi}
+    zones: [a, b]
+pods:
+  start: 1s
+  ready: 2s
+`
+
+func TestQuickstartSettlesAndConverges(t *testing.T) {
+	sc, err := scenarios.Open("quickstart", []string{"nodes=12"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := run(t, sc, sc.Seed).Summary
+	if s.Ended != "settled" || !s.Passed() {
+		t.Fatalf("ended %s, passed %v, thresholds %+v", s.Ended, s.Passed(), s.Thresholds)
+	}
+	if len(s.Convergence) != 3 {
+		t.Fatalf("convergences %d, want 3 (rollout, scale, crash)", len(s.Convergence))
+	}
+	for _, c := range s.Convergence {
+		if c.Seconds == nil {
+			t.Errorf("%s did not converge", c.Action)
+		}
+	}
+	if s.Pods.Pending != 0 || s.Pods.Running != 80 || s.Nodes.Ready != 12 {
+		t.Fatalf("pods %+v nodes %+v", s.Pods, s.Nodes)
+	}
+}
+
+// The same scenario and seed give the same trace and summary; another
+// seed gives another trace.
+func TestSameSeedSameRun(t *testing.T) {
+	sc, err := scenarios.Open("quickstart", []string{"nodes=8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, c := run(t, sc, 5), run(t, sc, 5), run(t, sc, 6)
+	if a.Summary.TraceSHA256 != b.Summary.TraceSHA256 {
+		t.Fatalf("same seed, different traces: %s %s", a.Summary.TraceSHA256, b.Summary.TraceSHA256)
+	}
+	if !reflect.DeepEqual(a.Summary, b.Summary) || !reflect.DeepEqual(a.Pods, b.Pods) {
+		t.Fatal("same seed, different summaries or pod tables")
+	}
+	if a.Summary.TraceSHA256 == c.Summary.TraceSHA256 {
+		t.Fatal("seeds 5 and 6 gave the same trace")
+	}
+}
+
+// A crashed node is noticed after the grace period, its pods are evicted
+// after their 300 s toleration and replaced elsewhere; the pods it held
+// stay Terminating while it is down.
+func TestNodeCrashEvictsAndReplaces(t *testing.T) {
+	sc := parse(t, `
+name: crash
+params: {nodes: 4}
+duration: 20m
+`+smallCluster+`
+workloads:`+deployment("web", 8, "500m", "")+`
+timeline:
+- {at: 1m, fault: {type: nodeCrash, nodes: [n-1]}}
+`)
+	res := run(t, sc, 1)
+	s := res.Summary
+	if s.Nodes.Unknown != 1 || s.Nodes.Ready != 3 {
+		t.Fatalf("nodes %+v, want 1 unknown", s.Nodes)
+	}
+	c := s.Convergence[0]
+	// The lease expires 30–40 s after the crash (it was renewed up to 10 s
+	// before), then the NoExecute taint's 300 s toleration, then a restart elsewhere.
+	if c.Seconds == nil || *c.Seconds < 330 || *c.Seconds > 400 {
+		t.Fatalf("crash convergence %s, want 330–400 s", fmtSeconds(c.Seconds))
+	}
+	if s.Pods.Running != 8 || s.Pods.Terminating != 2 {
+		t.Fatalf("pods %+v, want 8 running elsewhere and 2 terminating on the crashed node", s.Pods)
+	}
+	for _, p := range res.Pods {
+		if p.Node == "n-1" && p.Finished >= 0 {
+			t.Fatalf("pod %s on the crashed node was removed without its node", p.Name)
+		}
+	}
+}
+
+// A partition shorter than the eviction delay loses no pod: the node comes
+// back Ready and nothing was replaced.
+func TestShortPartitionReplacesNothing(t *testing.T) {
+	sc := parse(t, `
+name: partition
+params: {nodes: 3}
+duration: 10m
+`+smallCluster+`
+workloads:`+deployment("web", 6, "500m", "")+`
+timeline:
+- {at: 1m, fault: {type: partition, nodes: [n-0], duration: 2m}}
+`)
+	s := run(t, sc, 1).Summary
+	if s.Pods.Created != 6 || s.Nodes.Ready != 3 || s.Ended != "settled" {
+		t.Fatalf("pods %+v nodes %+v ended %s", s.Pods, s.Nodes, s.Ended)
+	}
+}
+
+// Pods on a slow node take Factor times as long to start.
+func TestSlowNodeStartsPodsSlowly(t *testing.T) {
+	sc := parse(t, `
+name: slow
+params: {nodes: 2}
+duration: 10m
+`+smallCluster+`
+workloads:`+deployment("web", 8, "100m", "  arrival: {at: 1m}")+`
+timeline:
+- {at: 30s, fault: {type: slowNode, nodes: [n-0], factor: 5, duration: 5m}}
+`)
+	res := run(t, sc, 1)
+	for _, p := range res.Pods {
+		took := p.Started - p.Scheduled
+		want := 1.0
+		if p.Node == "n-0" {
+			want = 5
+		}
+		if took < want-0.01 || took > want+0.1 {
+			t.Errorf("pod %s on %s started after %.3fs, want %.0fs", p.Name, p.Node, took, want)
+		}
+	}
+}
+
+// Jobs arriving as a Poisson process run, finish and leave nothing requested.
+func TestBatchJobsFinish(t *testing.T) {
+	sc, err := scenarios.Open("batch-poisson", []string{"nodes=10", "rate=0.5", "until=5m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := run(t, sc, 2).Summary
+	if s.Pods.Succeeded < 100 || s.Pods.Succeeded != s.Pods.Created || s.Utilisation.CPU != 0 {
+		t.Fatalf("pods %+v, utilisation %+v", s.Pods, s.Utilisation)
+	}
+	if s.Ended != "settled" {
+		t.Fatalf("ended %s", s.Ended)
+	}
+}
+
+// A run whose thresholds cannot hold fails them with a reason.
+func TestMissedThreshold(t *testing.T) {
+	sc := parse(t, `
+name: tight
+params: {nodes: 1}
+duration: 5m
+`+smallCluster+`
+workloads:`+deployment("big", 3, "3", "")+`
+thresholds:
+- pods.pending == 0
+- scheduling.latency_seconds.p99 < 1
+`)
+	s := run(t, sc, 1).Summary
+	if s.Passed() || s.Pods.Pending != 2 {
+		t.Fatalf("passed %v with pods %+v", s.Passed(), s.Pods)
+	}
+	if r := s.Thresholds[0]; r.OK || !strings.Contains(r.Reason, "pods.pending is 2") {
+		t.Fatalf("threshold %+v", r)
+	}
+}
+
+func fmtSeconds(s *float64) string {
+	if s == nil {
+		return "never"
+	}
+	return fmt.Sprintf("%.3fs", *s)
+}

@@ -1,0 +1,118 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/controlplane"
+	"github.com/kubetwin/kubetwin/core/events"
+	"github.com/kubetwin/kubetwin/core/registry"
+	"github.com/kubetwin/kubetwin/core/store"
+	"github.com/kubetwin/kubetwin/core/store/memory"
+	"github.com/kubetwin/kubetwin/scenarios"
+)
+
+// world is the simulated control plane: the memory store and registry, the
+// real scheduler and controllers (assembled by core/controlplane exactly as
+// the server assembles them), and the plumbing that moves their work onto
+// the engine: watch delivery, the controllers' workers, the scheduler's loop.
+type world struct {
+	eng   *Engine
+	store *memory.Store
+	reg   *registry.Registry
+	cp    *controlplane.ControlPlane
+	lat   latency
+
+	// lastDelivery is, per kind, when its latest change reaches the
+	// caches, so later changes never overtake earlier ones (a cache applies
+	// a kind's events in revision order).
+	lastDelivery map[*api.Kind]time.Duration
+	// commits counts store writes, so a worker's busy time can include
+	// the latency of each write it made.
+	commits uint64
+	// observers hear of every commit synchronously (the tracker, the
+	// invariant checks); they must not call the store.
+	observers []func(ev store.Event, prev api.Object)
+
+	ctrls *controllerDriver
+	sched *schedulerDriver
+}
+
+// latency draws the control plane's modelled delays, each from its own stream.
+type latency struct {
+	apiWrite, watch, work, scheduling scenarios.Dist
+	r                                 *rand.Rand
+}
+
+func (l latency) draw(d scenarios.Dist) time.Duration { return d.Sample(l.r) }
+
+// newWorld assembles the control plane on the engine's clock.
+func newWorld(eng *Engine, sc *scenarios.Scenario, opts Options) (*world, error) {
+	w := &world{eng: eng, lastDelivery: map[*api.Kind]time.Duration{},
+		lat: latency{apiWrite: sc.Latency.APIWrite, watch: sc.Latency.WatchDelivery,
+			work: sc.Latency.ControllerWork, scheduling: sc.Latency.Scheduling, r: eng.Rand("latency")}}
+	w.store = memory.New(memory.Options{Clock: eng, Rand: eng.Rand("store"), OnCommit: w.onCommit})
+	w.reg = registry.New(w.store, eng)
+	w.reg.GracefulPodDeletion = true // the simulated nodes confirm deletions, as kubelets do
+	cp, err := controlplane.New(controlplane.Config{Registry: w.reg, Clock: eng, Seed: eng.Rand("scheduler").Uint64(),
+		Profiles: sc.Scheduler.Profiles, Plugins: opts.Plugins,
+		NodeMonitorGracePeriod: sc.Cluster.NodeMonitorGracePeriod,
+		Events:                 events.Options{}, // synchronous: deterministic
+		OnError:                func(component string, err error) { w.sched.errors++ }})
+	if err != nil {
+		return nil, fmt.Errorf("sim: %w", err)
+	}
+	w.cp = cp
+	if w.ctrls, err = newControllerDriver(w, cp.Controllers); err != nil {
+		return nil, err
+	}
+	w.sched = newSchedulerDriver(w, sc.Latency.MeasuredScheduling, opts.Stopwatch)
+	return w, nil
+}
+
+// start lists every cache once (the store is empty but for the seed
+// objects) and begins the controllers' periodic work.
+func (w *world) start(ctx context.Context) error {
+	if err := w.cp.Caches.SyncAll(ctx); err != nil {
+		return fmt.Errorf("sim: sync caches: %w", err)
+	}
+	return nil
+}
+
+// onCommit runs inside the store's commit: it tells the observers and
+// schedules the change's delivery to the caches after the write's and the
+// watch's latency, in revision order per kind.
+func (w *world) onCommit(ev store.Event, prev api.Object) {
+	w.commits++
+	for _, o := range w.observers {
+		o(ev, prev)
+	}
+	kind, err := api.KindOf(ev.Object)
+	if err != nil {
+		return // the store only holds registered kinds
+	}
+	c := w.cp.Caches.Lookup(kind)
+	if c == nil {
+		return // nobody watches this kind
+	}
+	at := w.eng.Elapsed() + w.lat.draw(w.lat.apiWrite) + w.lat.draw(w.lat.watch)
+	at = max(at, w.lastDelivery[kind])
+	w.lastDelivery[kind] = at
+	w.eng.ScheduleAt(at, func() { c.Apply(ev) })
+}
+
+// busyFor is how long a worker that made writes (store commits) is
+// occupied beyond its own work: the round trip of each write.
+func (w *world) busyFor(writes uint64) time.Duration {
+	var d time.Duration
+	if w.lat.apiWrite.IsZero() {
+		return 0
+	}
+	for range writes {
+		d += w.lat.draw(w.lat.apiWrite)
+	}
+	return d
+}
