@@ -2,10 +2,10 @@ package registry
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"reflect"
+	"sync"
 
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/api/fields"
@@ -64,26 +64,47 @@ func nextGeneration(cur, next api.Object) int64 {
 	if g == 0 {
 		g = 1
 	}
-	if specJSON(cur) != specJSON(next) {
+	if !specEqual(cur, next) {
 		g++
 	}
 	return g
 }
 
-// specJSON is obj's JSON with type, metadata and status cleared.
-func specJSON(obj api.Object) string {
-	c := obj.DeepCopyObject()
-	*c.GetTypeMeta() = api.TypeMeta{}
-	*c.GetObjectMeta() = api.ObjectMeta{}
-	if s := reflect.ValueOf(c).Elem().FieldByName("Status"); s.IsValid() {
-		s.Set(reflect.Zero(s.Type()))
+// specFields caches, per object type, the indexes of its fields other
+// than type, metadata and status.
+var specFields sync.Map // reflect.Type -> []int
+
+// specEqual reports whether everything outside type, metadata and status
+// means the same (api.SemanticEqual), without encoding either object.
+func specEqual(a, b api.Object) bool {
+	va, vb := reflect.ValueOf(a).Elem(), reflect.ValueOf(b).Elem()
+	if va.Type() != vb.Type() {
+		return false
 	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return fmt.Sprintf("unencodable: %v", err) // never equal to a good encoding
+	for _, i := range fieldsOutsideMeta(va.Type()) {
+		if !api.SemanticEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
+			return false
+		}
 	}
-	return string(b)
+	return true
 }
+
+func fieldsOutsideMeta(t reflect.Type) []int {
+	if f, ok := specFields.Load(t); ok {
+		return f.([]int)
+	}
+	var idx []int
+	for i := range t.NumField() {
+		switch t.Field(i).Name {
+		case "TypeMeta", "ObjectMeta", "Status":
+		default:
+			idx = append(idx, i)
+		}
+	}
+	specFields.Store(t, idx)
+	return idx
+}
+
 
 // admitCreate applies the per-kind rules that need the store or the
 // request before defaulting: pod priority and Job selectors.

@@ -112,6 +112,9 @@ func immutable(oldV, newV any, p *field.Path) field.ErrorList {
 // semanticEqual compares two API values as their JSON forms, as Kubernetes'
 // semantic equality treats nil and empty lists and maps alike.
 func semanticEqual(a, b any) bool {
+	if reflect.DeepEqual(a, b) {
+		return true // the common case, and far cheaper than encoding both
+	}
 	ja, errA := json.Marshal(a)
 	jb, errB := json.Marshal(b)
 	return errA == nil && errB == nil && string(ja) == string(jb)

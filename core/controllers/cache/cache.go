@@ -39,6 +39,9 @@ type Cache struct {
 	objs     map[string]api.Object            // by namespace/name
 	byNS     map[string]map[string]api.Object // namespace → name → object
 	byOwner  map[string]map[string]api.Object // controller owner UID → key → object
+	// orphans indexes, per namespace, the objects without a controller
+	// owner, so adoption does not scan every object of a namespace.
+	orphans map[string]map[string]api.Object // namespace → name → object
 	revision int64
 	handlers []Handler
 
@@ -50,7 +53,7 @@ type Cache struct {
 func New(src Source, kind *api.Kind) *Cache {
 	return &Cache{kind: kind, src: src, objs: map[string]api.Object{},
 		byNS: map[string]map[string]api.Object{}, byOwner: map[string]map[string]api.Object{},
-		synced: make(chan struct{})}
+		orphans: map[string]map[string]api.Object{}, synced: make(chan struct{})}
 }
 
 // Kind is the kind the cache holds.
@@ -120,16 +123,7 @@ func (c *Cache) ByOwner(uid string) []api.Object {
 func (c *Cache) Orphans(namespace string, sel labels.Selector) []api.Object {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	var out []api.Object
-	for _, o := range c.byNS[namespace] {
-		if ControllerOf(o) == nil && (sel == nil || sel.Matches(labels.Set(o.GetObjectMeta().Labels))) {
-			out = append(out, o)
-		}
-	}
-	slices.SortFunc(out, func(a, b api.Object) int {
-		return api.CompareKeys(a.GetObjectMeta(), b.GetObjectMeta())
-	})
-	return out
+	return collect(c.orphans[namespace], sel)
 }
 
 // collect copies the matching values of m out in key order, so callers

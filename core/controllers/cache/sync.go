@@ -105,19 +105,31 @@ func (c *Cache) putLocked(o api.Object) {
 		c.removeLocked(old)
 	}
 	c.objs[m.Key()] = o
-	ns := c.byNS[m.Namespace]
-	if ns == nil {
-		ns = map[string]api.Object{}
-		c.byNS[m.Namespace] = ns
-	}
-	ns[m.Name] = o
+	addIndexed(c.byNS, m.Namespace, m.Name, o)
 	if ref := ControllerOf(o); ref != nil {
-		owned := c.byOwner[ref.UID]
-		if owned == nil {
-			owned = map[string]api.Object{}
-			c.byOwner[ref.UID] = owned
+		addIndexed(c.byOwner, ref.UID, m.Key(), o)
+	} else {
+		addIndexed(c.orphans, m.Namespace, m.Name, o)
+	}
+}
+
+// addIndexed puts o in index[group][key], creating the group.
+func addIndexed(index map[string]map[string]api.Object, group, key string, o api.Object) {
+	g := index[group]
+	if g == nil {
+		g = map[string]api.Object{}
+		index[group] = g
+	}
+	g[key] = o
+}
+
+// removeIndexed drops index[group][key], and the group once empty.
+func removeIndexed(index map[string]map[string]api.Object, group, key string) {
+	if g := index[group]; g != nil {
+		delete(g, key)
+		if len(g) == 0 {
+			delete(index, group)
 		}
-		owned[m.Key()] = o
 	}
 }
 
@@ -125,19 +137,11 @@ func (c *Cache) putLocked(o api.Object) {
 func (c *Cache) removeLocked(o api.Object) {
 	m := o.GetObjectMeta()
 	delete(c.objs, m.Key())
-	if ns := c.byNS[m.Namespace]; ns != nil {
-		delete(ns, m.Name)
-		if len(ns) == 0 {
-			delete(c.byNS, m.Namespace)
-		}
-	}
+	removeIndexed(c.byNS, m.Namespace, m.Name)
 	if ref := ControllerOf(o); ref != nil {
-		if owned := c.byOwner[ref.UID]; owned != nil {
-			delete(owned, m.Key())
-			if len(owned) == 0 {
-				delete(c.byOwner, ref.UID)
-			}
-		}
+		removeIndexed(c.byOwner, ref.UID, m.Key())
+	} else {
+		removeIndexed(c.orphans, m.Namespace, m.Name)
 	}
 }
 

@@ -102,6 +102,9 @@ func (c *Controller) mapFor(kind *api.Kind) controllers.MapFunc {
 				keys = append(keys, KeyFor(ok, ns, ref.Name))
 			}
 		}
+		if !c.goingAway(kind, m) {
+			return keys
+		}
 		for _, dk := range c.kinds {
 			for _, d := range c.caches[dk].ByOwner(m.UID) {
 				dm := d.GetObjectMeta()
@@ -110,6 +113,18 @@ func (c *Controller) mapFor(kind *api.Kind) controllers.MapFunc {
 		}
 		return keys
 	}
+}
+
+// goingAway reports whether an owner is being deleted or is gone (the
+// cache has applied the change before its handlers run): only then do
+// its dependents have anything to do, so an owner's ordinary updates (a
+// ReplicaSet's status, thousands of times) do not queue all its pods.
+func (c *Controller) goingAway(kind *api.Kind, m *api.ObjectMeta) bool {
+	if m.DeletionTimestamp != nil {
+		return true
+	}
+	cur, ok := c.caches[kind].Get(m.Namespace, m.Name)
+	return !ok || cur.GetObjectMeta().UID != m.UID
 }
 
 // ownerKind resolves an owner reference's kind and the owner's namespace

@@ -93,12 +93,16 @@ func TestOrphanedPodsOfDeletedReplicaSetAreDeleted(t *testing.T) {
 			mapRS = w.MapFunc
 		}
 	}
+	if keys := mapRS(web); len(keys) != 0 {
+		t.Fatalf("a live replica set's change maps to %v, want none of its pods", keys)
+	}
+	f.deleteRS("web", registry.PropagationBackground)
+	f.Sync()
 	keys := mapRS(web)
 	want := []controllers.Key{gc.KeyFor(controllers.PodKind, "default", "w1"), gc.KeyFor(controllers.PodKind, "default", "w2")}
 	if !slices.Equal(keys, want) {
-		t.Fatalf("replica set maps to %v, want its pods %v", keys, want)
+		t.Fatalf("deleted replica set maps to %v, want its pods %v", keys, want)
 	}
-	f.deleteRS("web", registry.PropagationBackground)
 	for _, k := range keys {
 		f.Reconcile(f.c, k)
 	}
