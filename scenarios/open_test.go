@@ -50,8 +50,8 @@ func TestEmbeddedSmallSetsApply(t *testing.T) {
 	if got := sc.Cluster.Pools[0].Count; got != 100 {
 		t.Errorf("nodes = %d, want 100", got)
 	}
-	if got := *sc.Workloads[0].Objects[0].(*api.Deployment).Spec.Replicas; got != 1000 {
-		t.Errorf("replicas = %d, want 1000", got)
+	if got := sc.Workloads[0].Arrival.Count; got != 1000 {
+		t.Errorf("burst count = %d, want 1000", got)
 	}
 	if got := sc.Params["pods"]; got != 1000 {
 		t.Errorf("Params[pods] = %#v, want int 1000", got)
