@@ -105,7 +105,6 @@ func fieldsOutsideMeta(t reflect.Type) []int {
 	return idx
 }
 
-
 // admitCreate applies the per-kind rules that need the store or the
 // request before defaulting: pod priority and Job selectors.
 func (r *Registry) admitCreate(ctx context.Context, kind *api.Kind, obj api.Object) error {

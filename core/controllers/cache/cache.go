@@ -35,13 +35,13 @@ type Cache struct {
 	kind *api.Kind
 	src  Source
 
-	mu       sync.RWMutex
-	objs     map[string]api.Object            // by namespace/name
-	byNS     map[string]map[string]api.Object // namespace → name → object
-	byOwner  map[string]map[string]api.Object // controller owner UID → key → object
+	mu      sync.RWMutex
+	objs    map[string]api.Object            // by namespace/name
+	byNS    map[string]map[string]api.Object // namespace → name → object
+	byOwner map[string]map[string]api.Object // controller owner UID → key → object
 	// orphans indexes, per namespace, the objects without a controller
 	// owner, so adoption does not scan every object of a namespace.
-	orphans map[string]map[string]api.Object // namespace → name → object
+	orphans  map[string]map[string]api.Object // namespace → name → object
 	revision int64
 	handlers []Handler
 
