@@ -63,6 +63,29 @@ func (c *Controller) deletePod(ctx context.Context, p *api.Pod) error {
 	return nil
 }
 
+// markPodsNotReady sets Ready=False on the pods of a node that is not
+// ready, as Kubernetes does, so Services and ReplicaSets stop counting on
+// them before they are evicted; the node agent sets them Ready again when
+// it is back.
+func (c *Controller) markPodsNotReady(ctx context.Context, n *api.Node, now time.Time, pods podsByNode) error {
+	var errs []error
+	for _, p := range pods(n.Name) {
+		cond := controllers.PodReadyCondition(p)
+		if cond == nil || cond.Status != api.ConditionTrue {
+			continue
+		}
+		next := p.DeepCopy()
+		cond = controllers.PodReadyCondition(next)
+		cond.Status, cond.LastTransitionTime = api.ConditionFalse, api.NewTime(now)
+		cond.Reason, cond.Message = "NodeNotReady", "Node "+n.Name+" is not ready"
+		_, err := c.client.Update(ctx, controllers.PodKind, next, registry.UpdateOptions{Subresource: registry.SubresourceStatus})
+		if err != nil && !registry.IsNotFound(err) && !registry.IsConflict(err) {
+			errs = append(errs, fmt.Errorf("mark pod %s not ready: %w", p.Key(), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // noExecuteTaints are the node's NoExecute taints.
 func noExecuteTaints(n *api.Node) []api.Taint {
 	var out []api.Taint

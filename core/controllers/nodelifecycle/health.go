@@ -40,6 +40,11 @@ func (c *Controller) syncNode(ctx context.Context, n *api.Node, now time.Time, p
 	if n, err = c.syncTaints(ctx, n, now, p); err != nil {
 		return 0, err
 	}
+	if readyStatus(n) != api.ConditionTrue {
+		if err := c.markPodsNotReady(ctx, n, now, pods); err != nil {
+			return 0, err
+		}
+	}
 	return c.evictPods(ctx, n, now, pods)
 }
 

@@ -62,6 +62,26 @@ func (f *fixture) node(name string) *api.Node {
 
 func (f *fixture) monitor() controllers.Result { return f.Reconcile(f.c, nodelifecycle.MonitorKey) }
 
+// setReady marks a pod Ready, as its node agent would.
+func (f *fixture) setReady(name string) {
+	o, err := f.Get(controllers.PodKind, name)
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	p := o.(*api.Pod).DeepCopy()
+	p.Status.Conditions = append(p.Status.Conditions, api.PodCondition{Type: api.PodReady, Status: api.ConditionTrue})
+	f.UpdatePodStatus(p)
+}
+
+func (f *fixture) ready(name string) bool {
+	o, err := f.Get(controllers.PodKind, name)
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	c := controllers.PodReadyCondition(o.(*api.Pod))
+	return c != nil && c.Status == api.ConditionTrue
+}
+
 func (f *fixture) pods() []string {
 	var out []string
 	for _, o := range f.List(controllers.PodKind) {
@@ -103,7 +123,9 @@ func TestLeaseExpiryTaintsAndEvicts(t *testing.T) {
 	f.CreatePod(tolerating("now", "n1", new(int64(0))))
 	f.CreatePod(fixtures.MakePod().Name("later").Node("n1").Phase(api.PodRunning).Obj()) // defaulted 300 s
 	f.CreatePod(tolerating("never", "n1", nil))
-	f.CreatePod(fixtures.MakePod().Name("other").Node("n2").Phase(api.PodRunning).Obj())
+	f.CreatePod(fixtures.MakePod().Name("other").Node("n2").Phase(api.PodRunning).Ready().Obj())
+	f.CreatePod(tolerating("never-ready", "n1", nil))
+	f.setReady("never")
 
 	f.advance(41*time.Second, "n2")
 	tainted := f.Clock.Now()
@@ -126,8 +148,11 @@ func TestLeaseExpiryTaintsAndEvicts(t *testing.T) {
 	if got := taintKeys(f.node("n2")); len(got) != 0 {
 		t.Fatalf("n2 taints %v, want none", got)
 	}
-	if got := f.pods(); !slices.Equal(got, []string{"later", "never", "other"}) {
+	if got := f.pods(); !slices.Equal(got, []string{"later", "never", "never-ready", "other"}) {
 		t.Fatalf("pods %v, want the untolerating one evicted", got)
+	}
+	if f.ready("never") || !f.ready("other") {
+		t.Fatal("a pod of the unreachable node is still Ready, or one elsewhere was marked")
 	}
 
 	f.advance(299*time.Second, "n2")
@@ -136,7 +161,7 @@ func TestLeaseExpiryTaintsAndEvicts(t *testing.T) {
 	}
 	f.advance(time.Second, "n2")
 	f.Reconcile(f.c, controllers.Key{Name: "n1"})
-	if got := f.pods(); !slices.Equal(got, []string{"never", "other"}) {
+	if got := f.pods(); !slices.Equal(got, []string{"never", "never-ready", "other"}) {
 		t.Fatalf("pods %v after 300 s, want the 300 s one evicted too", got)
 	}
 
