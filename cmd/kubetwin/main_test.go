@@ -21,21 +21,26 @@ func execute(t *testing.T, stdin string, args ...string) (string, error) {
 	return out.String(), err
 }
 
+// The main job runs the embedded quickstart and says where its results are.
 func TestRunDefaultJob(t *testing.T) {
-	out, err := execute(t, "", "run")
+	dir := filepath.Join(t.TempDir(), "qs")
+	out, err := execute(t, "", "run", "--out", dir, "--no-progress")
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, out)
 	}
 	for _, want := range []string{
-		"deployments       deploy       apps/v1",
-		"web.yaml: Deployment default/web valid",
-		"maxUnavailable: 10%",
-		"restartPolicy: Always",
-		"imagePullPolicy: IfNotPresent",
-		"progressDeadlineSeconds: 600",
+		"quickstart (seed 1): settled",
+		"rollout web at 5m0s",
+		"invariant violations: 0; thresholds met: 3 of 3",
+		"results: " + filepath.Join(dir, "summary.json"),
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, f := range []string{"summary.json", "pods.csv", "trace.csv.gz"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
 		}
 	}
 }

@@ -1,42 +1,35 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
-
-	"github.com/kubetwin/kubetwin/scenarios"
 )
 
-// The main job. Until the simulator lands it shows what the foundation
-// holds: the supported kinds and the embedded example manifest, decoded,
-// defaulted and validated.
+// defaultScenario is the main job's embedded scenario.
+const defaultScenario = "quickstart"
+
+// The main job: the embedded quickstart scenario on the simulator, its
+// results in out/quickstart (or --out).
 func newRunCommand() *cobra.Command {
-	return &cobra.Command{
+	o := simOptions{scenario: defaultScenario, out: "out/" + defaultScenario}
+	cmd := &cobra.Command{
 		Use:   "run",
-		Short: "Run kubetwin's default job on its embedded example",
+		Short: "Run kubetwin's default job: the embedded quickstart scenario on the simulator",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDefault(cmd.OutOrStdout())
+			o.seedSet = cmd.Flags().Changed("seed")
+			return runDefault(cmd, o)
 		},
 	}
+	cmd.Flags().StringVar(&o.out, "out", o.out, "directory for the results")
+	cmd.Flags().Uint64Var(&o.seed, "seed", 0, "seed (default: the scenario's)")
+	cmd.Flags().StringArrayVar(&o.sets, "set", nil, "override a param or a field: key=value (repeatable)")
+	cmd.Flags().BoolVar(&o.noProgress, "no-progress", false, "print no progress on stderr")
+	return cmd
 }
 
-func runDefault(out io.Writer) error {
-	fmt.Fprintln(out, "# Kinds kubetwin supports")
-	if err := printKinds(out); err != nil {
-		return err
-	}
-	const example = "web.yaml"
-	data, err := scenarios.ExampleManifest(example)
-	if err != nil {
-		return err
-	}
-	objs, err := decodeDefaultValidate(data)
-	if err != nil {
-		return fmt.Errorf("embedded example %s: %w", example, err)
-	}
-	fmt.Fprintf(out, "\n# Embedded example %s, decoded, defaulted and validated\n", example)
-	return reportObjects(out, example, objs, true)
+func runDefault(cmd *cobra.Command, o simOptions) error {
+	var out, errOut io.Writer = cmd.OutOrStdout(), cmd.ErrOrStderr()
+	return runSim(cmd.Context(), o, out, errOut)
 }
