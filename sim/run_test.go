@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubetwin/kubetwin/scenarios"
 	"github.com/kubetwin/kubetwin/sim"
@@ -224,4 +225,37 @@ func fmtSeconds(s *float64) string {
 		return "never"
 	}
 	return fmt.Sprintf("%.3fs", *s)
+}
+
+// With measured scheduling each cycle takes the time the caller's
+// stopwatch reads, so a burst queues behind the real algorithm's cost.
+func TestMeasuredScheduling(t *testing.T) {
+	sc := parse(t, `
+name: measured
+params: {nodes: 4}
+duration: 5m
+`+smallCluster+`
+latency: {apiWrite: 0s, watchDelivery: 0s, scheduling: measured}
+workloads:
+- name: burst
+  manifest: |
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: p}
+    spec:
+      containers: [{name: c, image: x, resources: {requests: {cpu: 10m}}}]
+  arrival:
+    burst: {count: 100}
+`)
+	fake := func() func() time.Duration { return func() time.Duration { return 5 * time.Millisecond } }
+	res, err := sim.Run(context.Background(), sc, sim.Options{Seed: 1, Stopwatch: fake})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := res.Summary.Scheduling.Latency
+	// The run's own stopwatch reading (5 ms) is its wall time; the 100th
+	// pod waits for 99 cycles of 5 ms: 100 pods in 0.495 s.
+	if l.Max < 0.494 || l.Max > 0.5 || res.Summary.Scheduling.Throughput.Virtual < 199 || res.Summary.Scheduling.Throughput.Virtual > 203 {
+		t.Fatalf("latency %+v throughput %+v, want the last pod bound after 99 cycles of 5 ms (200 pods/s)", l, res.Summary.Scheduling.Throughput)
+	}
 }
