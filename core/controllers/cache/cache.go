@@ -109,6 +109,27 @@ func (c *Cache) List(namespace string, sel labels.Selector) []api.Object {
 	return collect(src, sel)
 }
 
+// Select returns the cached objects in namespace ("" for all) that keep
+// reports true for, ordered by key; only the kept ones are sorted, so a
+// pass that wants a few objects out of many stays cheap. keep runs under
+// the cache's read lock and must not call the cache.
+func (c *Cache) Select(namespace string, keep func(api.Object) bool) []api.Object {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	src := c.objs
+	if namespace != "" {
+		src = c.byNS[namespace]
+	}
+	var out []api.Object
+	for _, o := range src {
+		if keep(o) {
+			out = append(out, o)
+		}
+	}
+	sortByKey(out)
+	return out
+}
+
 // ByOwner returns the cached objects whose controller owner has uid,
 // ordered by key.
 func (c *Cache) ByOwner(uid string) []api.Object {
@@ -135,10 +156,14 @@ func collect(m map[string]api.Object, sel labels.Selector) []api.Object {
 			out = append(out, o)
 		}
 	}
-	slices.SortFunc(out, func(a, b api.Object) int {
+	sortByKey(out)
+	return out
+}
+
+func sortByKey(objs []api.Object) {
+	slices.SortFunc(objs, func(a, b api.Object) int {
 		return api.CompareKeys(a.GetObjectMeta(), b.GetObjectMeta())
 	})
-	return out
 }
 
 // ControllerOf returns obj's owner reference marked controller, if any.

@@ -86,7 +86,7 @@ func mapPod(obj api.Object) []controllers.Key {
 // and asks to run again after Period.
 func (c *Controller) Reconcile(ctx context.Context, _ controllers.Key) (controllers.Result, error) {
 	pods := make([]*api.Pod, 0)
-	for _, o := range c.podCache.List("", nil) {
+	for _, o := range c.podCache.Select("", c.candidate) {
 		pods = append(pods, o.(*api.Pod))
 	}
 	err := errors.Join(
@@ -98,6 +98,21 @@ func (c *Controller) Reconcile(ctx context.Context, _ controllers.Key) (controll
 		return controllers.Result{}, fmt.Errorf("podgc: %w", err)
 	}
 	return controllers.Result{RequeueAfter: Period}, nil
+}
+
+// candidate keeps the pods a pass may collect: terminated, terminating
+// without a node, or bound to a node the cache does not know (orphaned
+// asks the API before deleting one), so a pass never sorts every pod.
+func (c *Controller) candidate(o api.Object) bool {
+	p := o.(*api.Pod)
+	if terminated(p) || (p.DeletionTimestamp != nil && p.Spec.NodeName == "") {
+		return true
+	}
+	if p.Spec.NodeName == "" {
+		return false
+	}
+	_, known := c.nodeCache.Get("", p.Spec.NodeName)
+	return !known
 }
 
 // excessTerminated picks the oldest terminated pods beyond Threshold,

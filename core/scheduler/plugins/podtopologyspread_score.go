@@ -19,6 +19,10 @@ type spreadScoreState struct {
 	counts      []map[string]int64
 	weights     []float64
 	ignored     map[string]bool
+	// memos are the per-node match-count memos of each constraint (used
+	// under the plugin's memo lock), so Score's hostname counts are
+	// recounted only on nodes that changed since the last cycle.
+	memos []map[string]genCount
 }
 
 // Clone shares the state: it is never modified after PreScore.
@@ -73,6 +77,7 @@ func (pl *PodTopologySpread) countDomains(s *spreadScoreState, pod *api.Pod, req
 	for i := range s.constraints {
 		memos[i] = pl.memo.forKey(matchKey(pod.Namespace, &s.constraints[i]), len(nodes))
 	}
+	s.memos = memos
 	for _, n := range nodes {
 		if n.Node() == nil || (requireAll && !hasAllKeys(n.Node(), s.constraints)) {
 			continue
@@ -110,11 +115,18 @@ func (pl *PodTopologySpread) Score(_ context.Context, state *framework.CycleStat
 		}
 		cnt := s.counts[i][v]
 		if c.key == hostnameLabel {
-			cnt = c.countOn(pod, n)
+			cnt = pl.hostCount(s.memos[i], c, pod, n)
 		}
 		score += float64(cnt)*s.weights[i] + float64(c.maxSkew-1)
 	}
 	return int64(math.Round(score)), nil
+}
+
+// hostCount is the node's own matching pods, through the memo.
+func (pl *PodTopologySpread) hostCount(memo map[string]genCount, c *spreadConstraint, pod *api.Pod, n *framework.NodeInfo) int64 {
+	pl.memo.mu.Lock()
+	defer pl.memo.mu.Unlock()
+	return count(memo, c, pod, n)
 }
 
 // ScoreExtensions returns the reversing normaliser.
