@@ -22,10 +22,11 @@ const maxPoolNodes = 10_000_000
 
 // cluster decodes the cluster section: timing and pools.
 func (d *decoder) cluster(n *yaml.Node, path string) Cluster {
-	f := d.mapping(n, path, "leaseDuration", "nodeMonitorGracePeriod", "pools")
+	f := d.mapping(n, path, "leaseDuration", "nodeMonitorGracePeriod", "nodeMonitorPeriod", "pools")
 	c := Cluster{
 		LeaseDuration:          f.positiveDuration("leaseDuration", DefaultLeaseDuration),
 		NodeMonitorGracePeriod: f.positiveDuration("nodeMonitorGracePeriod", DefaultNodeMonitorGracePeriod),
+		NodeMonitorPeriod:      f.positiveDuration("nodeMonitorPeriod", DefaultNodeMonitorPeriod),
 	}
 	items := d.sequence(f.get("pools"), f.at("pools"))
 	if len(items) == 0 {

@@ -26,6 +26,9 @@ const (
 	DefaultLeaseDuration = 40 * time.Second
 	// DefaultNodeMonitorGracePeriod is Kubernetes' grace before a silent node is Unknown.
 	DefaultNodeMonitorGracePeriod = 40 * time.Second
+	// DefaultNodeMonitorPeriod is how often Kubernetes' node lifecycle
+	// controller checks every node (--node-monitor-period).
+	DefaultNodeMonitorPeriod = 5 * time.Second
 )
 
 // decoder turns a scenario's node tree into a Scenario, recording every

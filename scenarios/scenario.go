@@ -47,6 +47,10 @@ type Cluster struct {
 	// NodeMonitorGracePeriod is how long an unrenewed lease may age before
 	// the node is Unknown (Kubernetes: 40 s).
 	NodeMonitorGracePeriod time.Duration
+	// NodeMonitorPeriod is how often the node lifecycle controller checks
+	// every node (Kubernetes: 5 s); a day of a large cluster may check less
+	// often to run faster.
+	NodeMonitorPeriod time.Duration
 }
 
 // Pool is Count nodes named NAME-0 … NAME-(Count-1), spread round-robin

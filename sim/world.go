@@ -60,6 +60,7 @@ func newWorld(eng *Engine, sc *scenarios.Scenario, opts Options) (*world, error)
 	cp, err := controlplane.New(controlplane.Config{Registry: w.reg, Clock: eng, Seed: eng.Rand("scheduler").Uint64(),
 		Profiles: sc.Scheduler.Profiles, Plugins: opts.Plugins,
 		NodeMonitorGracePeriod: sc.Cluster.NodeMonitorGracePeriod,
+		NodeMonitorPeriod:      sc.Cluster.NodeMonitorPeriod,
 		Events:                 events.Options{}, // synchronous: deterministic
 		OnError:                func(component string, err error) { w.sched.errors++ }})
 	if err != nil {

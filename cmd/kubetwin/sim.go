@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -36,6 +37,7 @@ type simOptions struct {
 	out        string
 	keepGoing  bool
 	noProgress bool
+	cpuProfile string
 }
 
 func newSimRunCommand() *cobra.Command {
@@ -55,6 +57,7 @@ func newSimRunCommand() *cobra.Command {
 	cmd.Flags().StringVar(&o.out, "out", "", "directory for summary.json, pods.csv and the trace")
 	cmd.Flags().BoolVar(&o.keepGoing, "keep-going", false, "run on after an invariant violation")
 	cmd.Flags().BoolVar(&o.noProgress, "no-progress", false, "print no progress on stderr")
+	cmd.Flags().StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file")
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -91,7 +94,12 @@ func runSim(ctx context.Context, o simOptions, out, errOut io.Writer) error {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
+	stop, err := startCPUProfile(o.cpuProfile)
+	if err != nil {
+		return err
+	}
 	res, err := runWithTrace(ctx, sc, o, errOut)
+	stop()
 	if err != nil {
 		return err
 	}
@@ -121,6 +129,26 @@ func runWithTrace(ctx context.Context, sc *scenarios.Scenario, o simOptions, err
 		return nil, fmt.Errorf("sim: trace: %w", err)
 	}
 	return res, f.Close()
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function is called; an empty path profiles nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // stopwatch measures wall time for the simulator, which never reads it itself.

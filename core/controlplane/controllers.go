@@ -82,6 +82,9 @@ func (cp *ControlPlane) builders() []builder {
 			if g := cp.cfg.NodeMonitorGracePeriod; g > 0 {
 				c.GracePeriod = g
 			}
+			if p := cp.cfg.NodeMonitorPeriod; p > 0 {
+				c.MonitorPeriod = p
+			}
 			return c.Descriptor()
 		}},
 		{namespace.Name, func() controllers.Controller { return namespace.New(reg, set, clk).Descriptor() }},

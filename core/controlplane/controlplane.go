@@ -51,6 +51,9 @@ type Config struct {
 	// NodeMonitorGracePeriod is how long a node's lease may go unrenewed
 	// before it is Unknown; 0 keeps Kubernetes' 40 s.
 	NodeMonitorGracePeriod time.Duration
+	// NodeMonitorPeriod is how often the node lifecycle controller checks
+	// every node; 0 keeps Kubernetes' 5 s.
+	NodeMonitorPeriod time.Duration
 	// Metrics receives the scheduler's and controllers' metrics; nil records none.
 	Metrics prometheus.Registerer
 	// Events tunes the event sink; real-time runs should set a Buffer.
