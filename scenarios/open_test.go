@@ -18,6 +18,7 @@ var smallSets = map[string][]string{
 	"rolling-update-1000":  {"nodes=20", "replicas=100"},
 	"zone-outage":          {"nodes=30", "frontend=30", "backend=15"},
 	"batch-poisson":        {"nodes=20", "rate=0.5", "until=5m"},
+	"day-churn":            {"nodes=30", "services=10", "frontend=20", "jobRate=0.005"},
 }
 
 func TestEmbeddedScenariosLoad(t *testing.T) {
