@@ -46,7 +46,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzServerSideApply$$' -fuzztime $(FUZZTIME) ./core/apiserver/
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./core/... ./bench/...
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./core/... ./bench/... ./sim/...
 
 # Pod startup latency on a real 3-node cluster (root, containerd and runc installed).
 bench-real:
