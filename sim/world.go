@@ -41,6 +41,9 @@ type world struct {
 	sched *schedulerDriver
 }
 
+// simHistory is how many past changes the simulator's store keeps.
+const simHistory = 1024
+
 // latency draws the control plane's modelled delays, each from its own stream.
 type latency struct {
 	apiWrite, watch, work, scheduling scenarios.Dist
@@ -54,7 +57,9 @@ func newWorld(eng *Engine, sc *scenarios.Scenario, opts Options) (*world, error)
 	w := &world{eng: eng, lastDelivery: map[*api.Kind]time.Duration{},
 		lat: latency{apiWrite: sc.Latency.APIWrite, watch: sc.Latency.WatchDelivery,
 			work: sc.Latency.ControllerWork, scheduling: sc.Latency.Scheduling, r: eng.Rand("latency")}}
-	w.store = memory.New(memory.Options{Clock: eng, Rand: eng.Rand("store"), OnCommit: w.onCommit})
+	// The simulator delivers changes through OnCommit, never through store
+	// watches, so the store keeps only a short history of old versions.
+	w.store = memory.New(memory.Options{Clock: eng, Rand: eng.Rand("store"), OnCommit: w.onCommit, HistorySize: simHistory})
 	w.reg = registry.New(w.store, eng)
 	w.reg.GracefulPodDeletion = true // the simulated nodes confirm deletions, as kubelets do
 	cp, err := controlplane.New(controlplane.Config{Registry: w.reg, Clock: eng, Seed: eng.Rand("scheduler").Uint64(),

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -38,6 +39,7 @@ type simOptions struct {
 	keepGoing  bool
 	noProgress bool
 	cpuProfile string
+	memProfile string
 }
 
 func newSimRunCommand() *cobra.Command {
@@ -58,6 +60,7 @@ func newSimRunCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&o.keepGoing, "keep-going", false, "run on after an invariant violation")
 	cmd.Flags().BoolVar(&o.noProgress, "no-progress", false, "print no progress on stderr")
 	cmd.Flags().StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this file")
+	cmd.Flags().StringVar(&o.memProfile, "memprofile", "", "write a Go heap profile at the end of the run to this file")
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -101,6 +104,9 @@ func runSim(ctx context.Context, o simOptions, out, errOut io.Writer) error {
 	res, err := runWithTrace(ctx, sc, o, errOut)
 	stop()
 	if err != nil {
+		return err
+	}
+	if err := writeHeapProfile(o.memProfile); err != nil {
 		return err
 	}
 	if err := sim.WriteFiles(o.out, res); err != nil {
@@ -149,6 +155,23 @@ func startCPUProfile(path string) (stop func(), err error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
+}
+
+// writeHeapProfile writes the live heap to path; an empty path writes nothing.
+func writeHeapProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	return f.Close()
 }
 
 // stopwatch measures wall time for the simulator, which never reads it itself.

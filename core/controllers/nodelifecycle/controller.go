@@ -73,8 +73,11 @@ type Controller struct {
 	// Events receives NodeNotReady and TaintManagerEviction; events.Nop by default.
 	Events events.Recorder
 
-	mu    sync.Mutex // guards zones
+	mu    sync.Mutex // guards zones and lastReady
 	zones map[string]*zoneState
+	// lastReady is each node's Ready status when last synced, so pods are
+	// marked not ready once, when their node leaves Ready.
+	lastReady map[string]api.ConditionStatus
 }
 
 // New returns a controller with Kubernetes' defaults, writing through
@@ -85,7 +88,7 @@ func New(client controllers.Client, set *cache.Set, clk clock.Clock) *Controller
 		GracePeriod: DefaultGracePeriod, MonitorPeriod: DefaultMonitorPeriod,
 		EvictionRate: DefaultEvictionRate, SecondaryEvictionRate: DefaultSecondaryEvictionRate,
 		UnhealthyZoneThreshold: DefaultUnhealthyZoneThreshold, LargeClusterThreshold: DefaultLargeClusterThreshold,
-		zones: map[string]*zoneState{}, Events: events.Nop}
+		zones: map[string]*zoneState{}, lastReady: map[string]api.ConditionStatus{}, Events: events.Nop}
 }
 
 // Descriptor describes the controller for a driver: a node queues itself

@@ -40,12 +40,31 @@ func (c *Controller) syncNode(ctx context.Context, n *api.Node, now time.Time, p
 	if n, err = c.syncTaints(ctx, n, now, p); err != nil {
 		return 0, err
 	}
-	if readyStatus(n) != api.ConditionTrue {
+	if c.becameNotReady(n) {
 		if err := c.markPodsNotReady(ctx, n, now, pods); err != nil {
+			c.forgetReady(n.Name) // try again on the next pass
 			return 0, err
 		}
 	}
 	return c.evictPods(ctx, n, now, pods)
+}
+
+// becameNotReady reports whether the node's Ready status has left True
+// since the controller last looked, as Kubernetes' controller compares
+// the observed and the current condition: pods are marked once, on the
+// transition, not on every pass.
+func (c *Controller) becameNotReady(n *api.Node) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now, before := readyStatus(n), c.lastReady[n.Name]
+	c.lastReady[n.Name] = now
+	return now != api.ConditionTrue && before != now
+}
+
+func (c *Controller) forgetReady(node string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.lastReady, node)
 }
 
 // leaseExpired reports whether the node's heartbeat is older than the

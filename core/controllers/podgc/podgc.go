@@ -61,30 +61,24 @@ func New(client controllers.Client, set *cache.Set) *Controller {
 		nodeCache: set.For(NodeKind), Threshold: DefaultThreshold}
 }
 
-// Descriptor describes the collector for a driver: any node change and
-// any change to a pod it may collect queue its one key, so the periodic
-// runs start with the first sync and orphans go soon after their node.
+// Descriptor describes the collector for a driver: it runs every Period,
+// as Kubernetes' does; a node's change queues its key too, so the runs
+// start with the first sync and orphans go soon after their node. Pod
+// changes do not: a pass walks every pod, and a busy cluster finishes
+// pods far more often than every Period.
 func (c *Controller) Descriptor() controllers.Controller {
 	return controllers.Controller{Name: Name, Reconciler: c, Workers: 1,
 		Watches: []controllers.Watch{
 			{Kind: NodeKind, MapFunc: func(api.Object) []controllers.Key { return []controllers.Key{Key} }},
-			{Kind: controllers.PodKind, MapFunc: mapPod},
 		}}
-}
-
-// mapPod queues the collector for pods it may delete: terminated ones and
-// terminating ones without a node.
-func mapPod(obj api.Object) []controllers.Key {
-	p := obj.(*api.Pod)
-	if terminated(p) || (p.DeletionTimestamp != nil && p.Spec.NodeName == "") {
-		return []controllers.Key{Key}
-	}
-	return nil
 }
 
 // Reconcile runs one collection over the whole cluster, whatever the key,
 // and asks to run again after Period.
 func (c *Controller) Reconcile(ctx context.Context, _ controllers.Key) (controllers.Result, error) {
+	if !c.anythingToDo() {
+		return controllers.Result{RequeueAfter: Period}, nil
+	}
 	pods := make([]*api.Pod, 0)
 	for _, o := range c.podCache.Select("", c.candidate) {
 		pods = append(pods, o.(*api.Pod))
@@ -98,6 +92,24 @@ func (c *Controller) Reconcile(ctx context.Context, _ controllers.Key) (controll
 		return controllers.Result{}, fmt.Errorf("podgc: %w", err)
 	}
 	return controllers.Result{RequeueAfter: Period}, nil
+}
+
+// anythingToDo counts, without sorting, whether a pass would collect
+// anything: more finished pods than the threshold, or an orphan or a
+// terminating pod without a node.
+func (c *Controller) anythingToDo() bool {
+	finished, other := 0, 0
+	c.podCache.Count("", func(o api.Object) bool {
+		p := o.(*api.Pod)
+		switch {
+		case terminated(p) && p.DeletionTimestamp == nil:
+			finished++
+		case c.candidate(o):
+			other++
+		}
+		return false
+	})
+	return other > 0 || (c.Threshold > 0 && finished > c.Threshold)
 }
 
 // candidate keeps the pods a pass may collect: terminated, terminating

@@ -86,19 +86,18 @@ func TestOrphanedAndUnscheduledTerminating(t *testing.T) {
 	}
 }
 
-func TestDescriptorMapsCollectablePods(t *testing.T) {
-	_, c := setup(t)
+// The collector is periodic: only nodes queue it, and every pass asks to
+// run again after Period.
+func TestDescriptorIsPeriodic(t *testing.T) {
+	f, c := setup(t)
 	d := c.Descriptor()
-	var podMap controllers.MapFunc
-	for _, w := range d.Watches {
-		if w.Kind == controllers.PodKind {
-			podMap = w.MapFunc
-		}
+	if len(d.Watches) != 1 || d.Watches[0].Kind != podgc.NodeKind {
+		t.Fatalf("watches %+v, want nodes only", d.Watches)
 	}
-	if keys := podMap(fixtures.MakePod().Name("r").Phase(api.PodRunning).Obj()); keys != nil {
-		t.Fatalf("running pod maps to %v, want nothing", keys)
+	if keys := d.Watches[0].MapFunc(fixtures.MakeNode().Name("n").Obj()); len(keys) != 1 || keys[0] != podgc.Key {
+		t.Fatalf("a node maps to %v, want the collector", keys)
 	}
-	if keys := podMap(fixtures.MakePod().Name("f").Phase(api.PodFailed).Obj()); len(keys) != 1 || keys[0] != podgc.Key {
-		t.Fatalf("failed pod maps to %v, want the collector", keys)
+	if res := f.Reconcile(c, podgc.Key); res.RequeueAfter != podgc.Period {
+		t.Fatalf("requeue after %v, want %v", res.RequeueAfter, podgc.Period)
 	}
 }
