@@ -119,12 +119,32 @@ func (d *Driver) updatePod(old, cur *api.Pod) {
 	case cur.Spec.NodeName == "" && (pendingDeletion(cur) || terminated(cur)):
 		d.report(d.sched.DeletePod(old))
 	case cur.Spec.NodeName == "" && old.Spec.NodeName == "" && !schedulingRelevant(old, cur):
+	case cur.Spec.NodeName != "" && cur.Spec.NodeName == old.Spec.NodeName && !boundRelevant(old, cur):
+		// A running pod's status changes (ready, restarted, its IP) alter
+		// nothing the scheduler weighs; skipping them keeps the cache's
+		// node generations, and the plugins' memos keyed on them, intact.
 	default:
 		d.report(d.sched.UpdatePod(old, cur))
 	}
 }
 
 func pendingDeletion(p *api.Pod) bool { return p.DeletionTimestamp != nil }
+
+// boundRelevant reports whether a change of a pod that stays on its node
+// matters to scheduling: what schedulingRelevant looks at, its deletion
+// (terminating pods stop counting for spreading), its end, and its start
+// time (preemption takes the youngest victims first).
+func boundRelevant(old, cur *api.Pod) bool {
+	return schedulingRelevant(old, cur) || pendingDeletion(old) != pendingDeletion(cur) ||
+		terminated(old) != terminated(cur) || !sameTime(old.Status.StartTime, cur.Status.StartTime)
+}
+
+func sameTime(a, b *api.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(b.Time)
+}
 
 func terminated(p *api.Pod) bool {
 	return p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed

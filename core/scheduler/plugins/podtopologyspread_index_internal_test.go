@@ -1,6 +1,7 @@
 package plugins
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -85,3 +86,45 @@ func mutate(t *testing.T, rng *rand.Rand, c *cache.Cache, pods *[]*api.Pod, step
 }
 
 func errorsIsUnknown(err error) bool { return errors.Is(err, cache.ErrUnknownNode) }
+
+// nodeListHandle lists the snapshot's nodes but offers no change log, so
+// PreScore takes the walk over every node.
+type nodeListHandle struct{ s *cache.Snapshot }
+
+func (h nodeListHandle) SnapshotSharedLister() framework.NodeInfoLister { return plainLister{h.s} }
+func (nodeListHandle) Binder() framework.Binder                         { return nil }
+
+// plainLister hides the snapshot's change log behind the lister interface.
+type plainLister struct{ framework.NodeInfoLister }
+
+// TestScoreDomainIndexMatchesWalk checks, through a random history, that
+// PreScore's domain counts from the kept aggregates equal those of the
+// walk over every node, for soft constraints and for the system defaults.
+func TestScoreDomainIndexMatchesWalk(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 7))
+	c, snap := cache.New(), cache.NewSnapshot()
+	indexed := &PodTopologySpread{handle: snapshotHandle{snap}, systemDef: true}
+	walked := &PodTopologySpread{handle: nodeListHandle{snap}, systemDef: true}
+	soft := fixtures.MakePod().Name("soft").Label("app", "web").
+		SpreadConstraint(1, zoneLabel, api.ScheduleAnyway, "app", "web").Obj()
+	var pods []*api.Pod
+	for step := range 1500 {
+		mutate(t, rng, c, &pods, step)
+		c.UpdateSnapshot(snap)
+		feasible := snap.List()
+		for _, pod := range []*api.Pod{soft} {
+			a, b := framework.NewCycleState(), framework.NewCycleState()
+			sa, sb := indexed.PreScore(context.Background(), a, pod, feasible), walked.PreScore(context.Background(), b, pod, feasible)
+			if !sa.IsSuccess() || !sb.IsSuccess() {
+				continue // skipped alike: no constraint applies
+			}
+			ga, _ := readState[*spreadScoreState](a, spreadScoreKey)
+			gb, _ := readState[*spreadScoreState](b, spreadScoreKey)
+			for i := range ga.counts {
+				if !maps.Equal(ga.counts[i], gb.counts[i]) {
+					t.Fatalf("step %d, %s constraint %d: indexed %v, walk %v", step, pod.Name, i, ga.counts[i], gb.counts[i])
+				}
+			}
+		}
+	}
+}

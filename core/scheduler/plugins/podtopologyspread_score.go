@@ -78,6 +78,10 @@ func (pl *PodTopologySpread) countDomains(s *spreadScoreState, pod *api.Pod, req
 		memos[i] = pl.memo.forKey(matchKey(pod.Namespace, &s.constraints[i]), len(nodes))
 	}
 	s.memos = memos
+	if lister, ok := changeLister(pl.handle); ok && podIndependent(pod, s.constraints) {
+		pl.countDomainsIndexed(lister, s, pod, requireAll)
+		return
+	}
 	for _, n := range nodes {
 		if n.Node() == nil || (requireAll && !hasAllKeys(n.Node(), s.constraints)) {
 			continue
@@ -94,6 +98,42 @@ func (pl *PodTopologySpread) countDomains(s *spreadScoreState, pod *api.Pod, req
 			s.counts[i][v] += count(memos[i], c, pod, n)
 		}
 	}
+}
+
+// countDomainsIndexed fills the domains' counts from the aggregates kept
+// across cycles (only nodes changed since are recounted), for pods whose
+// constraints count the same nodes whatever the pod: the same figures as
+// the walk over every node, without the walk.
+func (pl *PodTopologySpread) countDomainsIndexed(lister framework.NodeChangeLister, s *spreadScoreState, pod *api.Pod, requireAll bool) {
+	cs := s.constraints
+	for i := range cs {
+		c := &cs[i]
+		if c.key == hostnameLabel {
+			continue
+		}
+		share := func(n *framework.NodeInfo, emit func(topologyPair, int64)) {
+			if n.Node() == nil || (requireAll && !hasAllKeys(n.Node(), cs)) {
+				return
+			}
+			if v, ok := n.Node().Labels[c.key]; ok {
+				emit(topologyPair{c.key, v}, c.countOn(pod, n))
+			}
+		}
+		id := spreadIndexID(pod.Namespace, c, cs) + scoreIndexSuffix(requireAll)
+		byPair := pl.indexes.counts(id, lister, listNodes(pl.handle), share)
+		for v := range s.counts[i] {
+			s.counts[i][v] = byPair[topologyPair{c.key, v}]
+		}
+	}
+}
+
+// scoreIndexSuffix keeps the scoring aggregates apart from the filter's,
+// and those that count nodes lacking some keys from those that don't.
+func scoreIndexSuffix(requireAll bool) string {
+	if requireAll {
+		return "score\x00all"
+	}
+	return "score\x00any"
 }
 
 // Score is, summed over constraints, the domain's matching pods times the
