@@ -173,10 +173,48 @@ func (d *player) createCopy(wl *scenarios.Workload) {
 		c := obj.DeepCopyObject()
 		m := c.GetObjectMeta()
 		m.Name = m.Name + "-" + strconv.Itoa(n)
+		markCopy(c, m.Name)
 		if err := d.applyObject(ctx, c); err != nil {
 			d.fail(fmt.Errorf("arrival %d of %s: %w", n, wl.Name, err))
 		}
 	}
+}
+
+// CopyLabel marks each copy of a workload made by an arrival process
+// (and its selector and pods), so copies are separate applications:
+// they neither select each other's pods nor spread as one.
+const CopyLabel = "kubetwin.io/copy"
+
+// markCopy labels a copy, its pod template and its selector.
+func markCopy(obj api.Object, name string) {
+	m := obj.GetObjectMeta()
+	m.Labels = withLabel(m.Labels, name)
+	var sel *api.LabelSelector
+	var tmpl *api.PodTemplateSpec
+	switch o := obj.(type) {
+	case *api.Deployment:
+		sel, tmpl = o.Spec.Selector, &o.Spec.Template
+	case *api.ReplicaSet:
+		sel, tmpl = o.Spec.Selector, &o.Spec.Template
+	case *api.DaemonSet:
+		sel, tmpl = o.Spec.Selector, &o.Spec.Template
+	case *api.Job:
+		tmpl = &o.Spec.Template // the registry gives each Job its own selector
+	}
+	if tmpl != nil {
+		tmpl.Labels = withLabel(tmpl.Labels, name)
+	}
+	if sel != nil {
+		sel.MatchLabels = withLabel(sel.MatchLabels, name)
+	}
+}
+
+func withLabel(ls map[string]string, value string) map[string]string {
+	if ls == nil {
+		ls = map[string]string{}
+	}
+	ls[CopyLabel] = value
+	return ls
 }
 
 // fail counts an object the API refused; the run goes on, and the summary

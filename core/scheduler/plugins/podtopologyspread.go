@@ -52,6 +52,7 @@ type PodTopologySpread struct {
 	systemDef bool
 	memo      matchCounts
 	indexes   topologyIndexes
+	labels    podLabelIndex
 }
 
 // NewPodTopologySpread builds the plugin from its args.

@@ -98,15 +98,16 @@ func (nodeListHandle) Binder() framework.Binder                         { return
 type plainLister struct{ framework.NodeInfoLister }
 
 // TestScoreDomainIndexMatchesWalk checks, through a random history, that
-// PreScore's domain counts from the kept aggregates equal those of the
-// walk over every node, for soft constraints and for the system defaults.
+// PreScore's domain counts and Score's per-node figures from the label
+// index equal those of the walk over every node.
 func TestScoreDomainIndexMatchesWalk(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 7))
 	c, snap := cache.New(), cache.NewSnapshot()
 	indexed := &PodTopologySpread{handle: snapshotHandle{snap}, systemDef: true}
 	walked := &PodTopologySpread{handle: nodeListHandle{snap}, systemDef: true}
 	soft := fixtures.MakePod().Name("soft").Label("app", "web").
-		SpreadConstraint(1, zoneLabel, api.ScheduleAnyway, "app", "web").Obj()
+		SpreadConstraint(1, zoneLabel, api.ScheduleAnyway, "app", "web").
+		SpreadConstraint(2, hostnameLabel, api.ScheduleAnyway, "app", "web").Obj()
 	var pods []*api.Pod
 	for step := range 1500 {
 		mutate(t, rng, c, &pods, step)
@@ -123,6 +124,13 @@ func TestScoreDomainIndexMatchesWalk(t *testing.T) {
 			for i := range ga.counts {
 				if !maps.Equal(ga.counts[i], gb.counts[i]) {
 					t.Fatalf("step %d, %s constraint %d: indexed %v, walk %v", step, pod.Name, i, ga.counts[i], gb.counts[i])
+				}
+			}
+			for _, n := range feasible {
+				x, _ := indexed.Score(context.Background(), a, pod, n)
+				y, _ := walked.Score(context.Background(), b, pod, n)
+				if x != y {
+					t.Fatalf("step %d, node %s: indexed score %d, walk %d", step, n.Name(), x, y)
 				}
 			}
 		}

@@ -23,6 +23,9 @@ type spreadScoreState struct {
 	// under the plugin's memo lock), so Score's hostname counts are
 	// recounted only on nodes that changed since the last cycle.
 	memos []map[string]genCount
+	// hostCounts are, for hostname constraints the label index could
+	// answer, the matching pods per node (nil otherwise).
+	hostCounts []map[string]int64
 }
 
 // Clone shares the state: it is never modified after PreScore.
@@ -100,30 +103,62 @@ func (pl *PodTopologySpread) countDomains(s *spreadScoreState, pod *api.Pod, req
 	}
 }
 
-// countDomainsIndexed fills the domains' counts from the aggregates kept
-// across cycles (only nodes changed since are recounted), for pods whose
-// constraints count the same nodes whatever the pod: the same figures as
-// the walk over every node, without the walk.
+// countDomainsIndexed fills the domains' counts without walking every
+// node, for pods whose constraints count the same nodes whatever the pod:
+// from the label index when a constraint's selector names a label value
+// to look up (the pods it selects, summed by domain), else from the
+// per-domain aggregates kept across cycles.
 func (pl *PodTopologySpread) countDomainsIndexed(lister framework.NodeChangeLister, s *spreadScoreState, pod *api.Pod, requireAll bool) {
 	cs := s.constraints
+	s.hostCounts = make([]map[string]int64, len(cs))
+	nodes := func() []*framework.NodeInfo { return listNodes(pl.handle) }
 	for i := range cs {
 		c := &cs[i]
-		if c.key == hostnameLabel {
+		byNode, ok := pl.labels.countByNode(lister, nodes, pod.Namespace, c.selector)
+		switch {
+		case ok && c.key == hostnameLabel:
+			s.hostCounts[i] = byNode
+		case ok:
+			pl.sumByDomain(s, i, byNode, requireAll)
+		case c.key != hostnameLabel:
+			pl.aggregateDomains(lister, s, pod, i, requireAll)
+		}
+	}
+}
+
+// sumByDomain adds per-node counts to the domains found among the feasible nodes.
+func (pl *PodTopologySpread) sumByDomain(s *spreadScoreState, i int, byNode map[string]int64, requireAll bool) {
+	c, lister := &s.constraints[i], pl.handle.SnapshotSharedLister()
+	for name, cnt := range byNode { // sums: the order does not matter
+		n, err := lister.Get(name)
+		if err != nil || n.Node() == nil || (requireAll && !hasAllKeys(n.Node(), s.constraints)) {
 			continue
 		}
-		share := func(n *framework.NodeInfo, emit func(topologyPair, int64)) {
-			if n.Node() == nil || (requireAll && !hasAllKeys(n.Node(), cs)) {
-				return
-			}
-			if v, ok := n.Node().Labels[c.key]; ok {
-				emit(topologyPair{c.key, v}, c.countOn(pod, n))
+		if v, ok := n.Node().Labels[c.key]; ok {
+			if _, present := s.counts[i][v]; present {
+				s.counts[i][v] += cnt
 			}
 		}
-		id := spreadIndexID(pod.Namespace, c, cs) + scoreIndexSuffix(requireAll)
-		byPair := pl.indexes.counts(id, lister, listNodes(pl.handle), share)
-		for v := range s.counts[i] {
-			s.counts[i][v] = byPair[topologyPair{c.key, v}]
+	}
+}
+
+// aggregateDomains takes constraint i's domain counts from the aggregate
+// kept across cycles (only nodes changed since are recounted).
+func (pl *PodTopologySpread) aggregateDomains(lister framework.NodeChangeLister, s *spreadScoreState, pod *api.Pod, i int, requireAll bool) {
+	cs := s.constraints
+	c := &cs[i]
+	share := func(n *framework.NodeInfo, emit func(topologyPair, int64)) {
+		if n.Node() == nil || (requireAll && !hasAllKeys(n.Node(), cs)) {
+			return
 		}
+		if v, ok := n.Node().Labels[c.key]; ok {
+			emit(topologyPair{c.key, v}, c.countOn(pod, n))
+		}
+	}
+	id := spreadIndexID(pod.Namespace, c, cs) + scoreIndexSuffix(requireAll)
+	byPair := pl.indexes.counts(id, lister, listNodes(pl.handle), share)
+	for v := range s.counts[i] {
+		s.counts[i][v] = byPair[topologyPair{c.key, v}]
 	}
 }
 
@@ -155,7 +190,11 @@ func (pl *PodTopologySpread) Score(_ context.Context, state *framework.CycleStat
 		}
 		cnt := s.counts[i][v]
 		if c.key == hostnameLabel {
-			cnt = pl.hostCount(s.memos[i], c, pod, n)
+			if s.hostCounts != nil && s.hostCounts[i] != nil {
+				cnt = s.hostCounts[i][n.Name()]
+			} else {
+				cnt = pl.hostCount(s.memos[i], c, pod, n)
+			}
 		}
 		score += float64(cnt)*s.weights[i] + float64(c.maxSkew-1)
 	}
