@@ -2,6 +2,7 @@ package sim
 
 import (
 	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/controllers"
 )
 
 // crash stops a node: its heartbeat and every pod on it. The pods' objects
@@ -35,11 +36,8 @@ func (f *fleet) recover(n *simNode) {
 	f.renewLease(n)
 	f.markReady(n)
 	bound := map[string]bool{}
-	for _, o := range f.w.cp.Caches.For(podKind).List("", nil) {
+	for _, o := range f.podsOn.ByIndex(controllers.PodNodeIndex, n.name) {
 		pod := o.(*api.Pod)
-		if pod.Spec.NodeName != n.name {
-			continue
-		}
 		bound[string(pod.UID)] = true
 		sp := f.pods[string(pod.UID)]
 		f.sync(n, pod)

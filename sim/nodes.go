@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/controllers"
+	"github.com/kubetwin/kubetwin/core/controllers/cache"
 	"github.com/kubetwin/kubetwin/core/registry"
 	"github.com/kubetwin/kubetwin/scenarios"
 )
@@ -57,6 +59,8 @@ type fleet struct {
 	// finite counts pods with a run time that have not ended, so the run
 	// does not end while they still run.
 	finite int
+	// podsOn is the shared pod cache, indexed by node.
+	podsOn *cache.Cache
 }
 
 func newFleet(w *world, sc *scenarios.Scenario) *fleet {
@@ -74,7 +78,8 @@ func newFleet(w *world, sc *scenarios.Scenario) *fleet {
 			f.byName[n.name] = n
 		}
 	}
-	w.cp.Caches.For(podKind).AddHandler(f.onPod)
+	f.podsOn = controllers.PodsByNode(w.cp.Caches)
+	f.podsOn.AddHandler(f.onPod)
 	return f
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/controllers/cache"
 	"github.com/kubetwin/kubetwin/core/registry"
 )
 
@@ -33,6 +34,17 @@ func mustKind(apiVersion, kind string) *api.Kind {
 		panic(fmt.Sprintf("controllers: %s %s: %v", apiVersion, kind, err))
 	}
 	return k
+}
+
+// PodNodeIndex names the pod cache's index by spec.nodeName.
+const PodNodeIndex = "spec.nodeName"
+
+// PodsByNode returns set's pod cache indexed by node name (PodNodeIndex),
+// adding the index if no one has yet.
+func PodsByNode(set *cache.Set) *cache.Cache {
+	c := set.For(PodKind)
+	c.AddIndex(PodNodeIndex, func(o api.Object) string { return o.(*api.Pod).Spec.NodeName })
+	return c
 }
 
 // PodReadyCondition returns the pod's Ready condition, or nil.

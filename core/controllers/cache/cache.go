@@ -42,6 +42,7 @@ type Cache struct {
 	// orphans indexes, per namespace, the objects without a controller
 	// owner, so adoption does not scan every object of a namespace.
 	orphans  map[string]map[string]api.Object // namespace → name → object
+	indexes  map[string]*index                // extra indexes by name (AddIndex)
 	revision int64
 	handlers []Handler
 

@@ -111,6 +111,7 @@ func (c *Cache) putLocked(o api.Object) {
 	} else {
 		addIndexed(c.orphans, m.Namespace, m.Name, o)
 	}
+	c.indexLocked(m.Key(), o, true)
 }
 
 // addIndexed puts o in index[group][key], creating the group.
@@ -143,6 +144,7 @@ func (c *Cache) removeLocked(o api.Object) {
 	} else {
 		removeIndexed(c.orphans, m.Namespace, m.Name)
 	}
+	c.indexLocked(m.Key(), o, false)
 }
 
 // Run keeps the cache current until ctx ends: list, watch from the listed

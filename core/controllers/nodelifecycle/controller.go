@@ -84,7 +84,7 @@ type Controller struct {
 // client, reading Nodes, Leases and Pods from set and the time from clk.
 func New(client controllers.Client, set *cache.Set, clk clock.Clock) *Controller {
 	return &Controller{client: client, clock: clk,
-		nodeCache: set.For(NodeKind), leaseCache: set.For(LeaseKind), podCache: set.For(controllers.PodKind),
+		nodeCache: set.For(NodeKind), leaseCache: set.For(LeaseKind), podCache: controllers.PodsByNode(set),
 		GracePeriod: DefaultGracePeriod, MonitorPeriod: DefaultMonitorPeriod,
 		EvictionRate: DefaultEvictionRate, SecondaryEvictionRate: DefaultSecondaryEvictionRate,
 		UnhealthyZoneThreshold: DefaultUnhealthyZoneThreshold, LargeClusterThreshold: DefaultLargeClusterThreshold,
@@ -165,15 +165,17 @@ func (c *Controller) monitor(ctx context.Context) (controllers.Result, error) {
 	return controllers.Result{RequeueAfter: wait}, nil
 }
 
-// lazyPods indexes the pods on first use only, so a pass over healthy
-// nodes never walks the pods.
+// lazyPods finds a node's live pods through the pod cache's node index,
+// so neither a pass over healthy nodes nor one node's sync walks every pod.
 func (c *Controller) lazyPods() podsByNode {
-	var idx podsByNode
 	return func(node string) []*api.Pod {
-		if idx == nil {
-			idx = c.indexPods()
+		var out []*api.Pod
+		for _, o := range c.podCache.ByIndex(controllers.PodNodeIndex, node) {
+			if p := o.(*api.Pod); p.DeletionTimestamp == nil {
+				out = append(out, p)
+			}
 		}
-		return idx(node)
+		return out
 	}
 }
 

@@ -12,20 +12,9 @@ import (
 	"github.com/kubetwin/kubetwin/core/store"
 )
 
-// podsByNode indexes the cached live pods by node, once per pass, so a
-// monitor pass costs one walk over the pods rather than one per node.
+// podsByNode gives a node's live (not terminating) pods, in key order.
 type podsByNode func(node string) []*api.Pod
 
-// indexPods walks the pod cache once and returns the index.
-func (c *Controller) indexPods() podsByNode {
-	idx := map[string][]*api.Pod{}
-	for _, o := range c.podCache.List("", nil) {
-		if p := o.(*api.Pod); p.Spec.NodeName != "" && p.DeletionTimestamp == nil {
-			idx[p.Spec.NodeName] = append(idx[p.Spec.NodeName], p)
-		}
-	}
-	return func(node string) []*api.Pod { return idx[node] }
-}
 
 // evictPods deletes the node's pods that its NoExecute taints no longer
 // allow and returns how long until the next toleration runs out (0: none).
