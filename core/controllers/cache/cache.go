@@ -131,25 +131,6 @@ func (c *Cache) Select(namespace string, keep func(api.Object) bool) []api.Objec
 	return out
 }
 
-// Count is how many cached objects in namespace ("" for all) match, for
-// passes that first ask whether there is anything to do; match runs under
-// the cache's read lock and must not call the cache.
-func (c *Cache) Count(namespace string, match func(api.Object) bool) int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	src := c.objs
-	if namespace != "" {
-		src = c.byNS[namespace]
-	}
-	n := 0
-	for _, o := range src {
-		if match(o) {
-			n++
-		}
-	}
-	return n
-}
-
 // ByOwner returns the cached objects whose controller owner has uid,
 // ordered by key.
 func (c *Cache) ByOwner(uid string) []api.Object {

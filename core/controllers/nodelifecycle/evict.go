@@ -15,7 +15,6 @@ import (
 // podsByNode gives a node's live (not terminating) pods, in key order.
 type podsByNode func(node string) []*api.Pod
 
-
 // evictPods deletes the node's pods that its NoExecute taints no longer
 // allow and returns how long until the next toleration runs out (0: none).
 func (c *Controller) evictPods(ctx context.Context, n *api.Node, now time.Time, pods podsByNode) (time.Duration, error) {

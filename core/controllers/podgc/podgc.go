@@ -52,13 +52,17 @@ type Controller struct {
 	// Threshold is how many terminated pods to keep; 0 or less disables
 	// that part of the collection, as in Kubernetes.
 	Threshold int
+	tally     *tally
 }
 
 // New returns a collector writing through client and reading Pods and
 // Nodes from set's caches, keeping DefaultThreshold terminated pods.
 func New(client controllers.Client, set *cache.Set) *Controller {
-	return &Controller{client: client, podCache: set.For(controllers.PodKind),
-		nodeCache: set.For(NodeKind), Threshold: DefaultThreshold}
+	c := &Controller{client: client, podCache: set.For(controllers.PodKind),
+		nodeCache: set.For(NodeKind), Threshold: DefaultThreshold, tally: &tally{sinceFull: fullScanEvery}}
+	c.podCache.AddHandler(c.tally.onPod)
+	c.nodeCache.AddHandler(c.tally.onNode)
+	return c
 }
 
 // Descriptor describes the collector for a driver: it runs every Period,
@@ -76,7 +80,7 @@ func (c *Controller) Descriptor() controllers.Controller {
 // Reconcile runs one collection over the whole cluster, whatever the key,
 // and asks to run again after Period.
 func (c *Controller) Reconcile(ctx context.Context, _ controllers.Key) (controllers.Result, error) {
-	if !c.anythingToDo() {
+	if !c.tally.due(c.Threshold) {
 		return controllers.Result{RequeueAfter: Period}, nil
 	}
 	pods := make([]*api.Pod, 0)
@@ -92,24 +96,6 @@ func (c *Controller) Reconcile(ctx context.Context, _ controllers.Key) (controll
 		return controllers.Result{}, fmt.Errorf("podgc: %w", err)
 	}
 	return controllers.Result{RequeueAfter: Period}, nil
-}
-
-// anythingToDo counts, without sorting, whether a pass would collect
-// anything: more finished pods than the threshold, or an orphan or a
-// terminating pod without a node.
-func (c *Controller) anythingToDo() bool {
-	finished, other := 0, 0
-	c.podCache.Count("", func(o api.Object) bool {
-		p := o.(*api.Pod)
-		switch {
-		case terminated(p) && p.DeletionTimestamp == nil:
-			finished++
-		case c.candidate(o):
-			other++
-		}
-		return false
-	})
-	return other > 0 || (c.Threshold > 0 && finished > c.Threshold)
 }
 
 // candidate keeps the pods a pass may collect: terminated, terminating
