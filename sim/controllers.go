@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/kubetwin/kubetwin/core/controllers"
@@ -81,10 +80,6 @@ func (d *controllerDriver) reconcile(sc *simController, key controllers.Key) {
 	})
 }
 
-// describe names a controller's state, for a stuck run's message.
-func (sc *simController) describe() string {
-	return fmt.Sprintf("%s: %d queued, %d busy", sc.ctl.Name, sc.q.Len(), sc.busy)
-}
 
 // queueWaker is the work queue observer that wakes the driver whenever
 // the queue holds items; it is called under the queue's lock and only

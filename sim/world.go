@@ -66,8 +66,7 @@ func newWorld(eng *Engine, sc *scenarios.Scenario, opts Options) (*world, error)
 		Profiles: sc.Scheduler.Profiles, Plugins: opts.Plugins,
 		NodeMonitorGracePeriod: sc.Cluster.NodeMonitorGracePeriod,
 		NodeMonitorPeriod:      sc.Cluster.NodeMonitorPeriod,
-		Events:                 events.Options{}, // synchronous: deterministic
-		OnError:                func(component string, err error) { w.sched.errors++ }})
+		Events:                 events.Options{}}) // synchronous: deterministic
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
@@ -79,8 +78,8 @@ func newWorld(eng *Engine, sc *scenarios.Scenario, opts Options) (*world, error)
 	return w, nil
 }
 
-// start lists every cache once (the store is empty but for the seed
-// objects) and begins the controllers' periodic work.
+// start lists every cache once, while the store is still empty, so later
+// changes reach the caches only through onCommit's deliveries.
 func (w *world) start(ctx context.Context) error {
 	if err := w.cp.Caches.SyncAll(ctx); err != nil {
 		return fmt.Errorf("sim: sync caches: %w", err)
