@@ -80,7 +80,6 @@ func (d *controllerDriver) reconcile(sc *simController, key controllers.Key) {
 	})
 }
 
-
 // queueWaker is the work queue observer that wakes the driver whenever
 // the queue holds items; it is called under the queue's lock and only
 // schedules an event.
