@@ -3,6 +3,8 @@ package sim_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -257,5 +259,44 @@ workloads:
 	// pod waits for 99 cycles of 5 ms: 100 pods in 0.495 s.
 	if l.Max < 0.494 || l.Max > 0.5 || res.Summary.Scheduling.Throughput.Virtual < 199 || res.Summary.Scheduling.Throughput.Virtual > 203 {
 		t.Fatalf("latency %+v throughput %+v, want the last pod bound after 99 cycles of 5 ms (200 pods/s)", l, res.Summary.Scheduling.Throughput)
+	}
+}
+
+// A trace workload creates one pod per row at its arrival, with its
+// requests, and the pod finishes after its run time.
+func TestTraceReplay(t *testing.T) {
+	dir := t.TempDir()
+	csv := "name,arrival_seconds,cpu,memory,duration_seconds\ntask-a,0,500m,1Gi,60\ntask-b,30,1,2Gi,10\nTask_C,45,250m,512Mi,\n"
+	if err := os.WriteFile(filepath.Join(dir, "tasks.csv"), []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenarios.Parse([]byte(`
+name: trace
+params: {nodes: 2}
+duration: 10m
+`+smallCluster+`
+workloads:
+- name: tasks
+  arrival:
+    trace: {file: tasks.csv}
+`), "trace.yaml", os.DirFS(dir), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, sc, 1)
+	got := map[string][2]float64{}
+	for _, p := range res.Pods {
+		got[p.Name] = [2]float64{p.Created, p.Finished}
+	}
+	// task-a runs 60 s from a start about 1 s after arrival; task-b 10 s;
+	// task-c (no run time) runs to the end of the run.
+	if a := got["task-a"]; a[0] != 0 || a[1] < 61 || a[1] > 62 {
+		t.Errorf("task-a created/finished %v", a)
+	}
+	if b := got["task-b"]; b[0] != 30 || b[1] < 41 || b[1] > 42 {
+		t.Errorf("task-b created/finished %v", b)
+	}
+	if c, ok := got["task-c"]; !ok || c[0] != 45 || c[1] >= 0 {
+		t.Errorf("task-c created/finished %v (present %v)", c, ok)
 	}
 }
