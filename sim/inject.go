@@ -91,20 +91,28 @@ func (d *player) targets(f scenarios.Fault) []*simNode {
 	return out
 }
 
-// planRandomFaults schedules each random fault's first occurrence.
+// planRandomFaults schedules each random fault's first occurrence; the
+// run does not end early while a fault may still come.
 func (d *player) planRandomFaults() {
 	for i := range d.sc.Faults {
-		d.nextRandomFault(&d.sc.Faults[i], d.sc.Faults[i].Start)
+		rf := &d.sc.Faults[i]
+		d.lastPlanned = max(d.lastPlanned, d.faultEnd(rf))
+		d.nextRandomFault(rf, rf.Start)
 	}
+}
+
+// faultEnd is the last moment a random fault may start.
+func (d *player) faultEnd(rf *scenarios.RandomFault) time.Duration {
+	if rf.End > 0 {
+		return min(rf.End, d.sc.Duration)
+	}
+	return d.sc.Duration
 }
 
 // nextRandomFault draws the gap to the fault's next occurrence after
 // from, and injects it then with a drawn duration.
 func (d *player) nextRandomFault(rf *scenarios.RandomFault, from time.Duration) {
-	end := rf.End
-	if end <= 0 {
-		end = d.sc.Duration
-	}
+	end := d.faultEnd(rf)
 	at := from + time.Duration(d.faultRand.ExpFloat64()*float64(rf.MTBF))
 	if rf.MTBF <= 0 || at > end {
 		return

@@ -300,3 +300,20 @@ workloads:
 		t.Errorf("task-c created/finished %v (present %v)", c, ok)
 	}
 }
+
+// A run does not settle while random faults may still come.
+func TestRunWaitsOutRandomFaults(t *testing.T) {
+	sc := parse(t, `
+name: faults-window
+params: {nodes: 3}
+duration: 30m
+`+smallCluster+`
+workloads:`+deployment("web", 2, "100m", "")+`
+faults:
+- {type: slowNode, factor: 2, mtbf: 3m, recoverAfter: 30s, end: 10m}
+`)
+	s := run(t, sc, 1).Summary
+	if s.Ended != "settled" || s.VirtualSeconds < 600 || s.VirtualSeconds > 700 {
+		t.Fatalf("ended %s after %.0fs, want settled soon after the 10m fault window", s.Ended, s.VirtualSeconds)
+	}
+}
