@@ -95,7 +95,10 @@ func (f *fleet) admit(n *simNode, pod *api.Pod) {
 		}
 	}
 	for _, cs := range pod.Status.ContainerStatuses {
-		sp.restarts = max(sp.restarts, cs.RestartCount) // a node back from a crash restarts them
+		sp.restarts = max(sp.restarts, cs.RestartCount)
+	}
+	if pod.Status.Phase == api.PodRunning {
+		sp.restarts++ // a node back from a crash starts the pod's containers again
 	}
 	f.pods[sp.uid] = sp
 	n.pods[sp.uid] = sp
