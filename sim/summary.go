@@ -217,9 +217,13 @@ func quantiles(xs []float64) Quantiles {
 		i := int(math.Ceil(p*float64(len(xs)))) - 1
 		return xs[min(max(i, 0), len(xs)-1)]
 	}
-	return Quantiles{Count: len(xs), Mean: sum / float64(len(xs)), P50: rank(0.50), P90: rank(0.90),
-		P99: rank(0.99), Max: xs[len(xs)-1]}
+	return Quantiles{Count: len(xs), Mean: micro(sum / float64(len(xs))), P50: micro(rank(0.50)),
+		P90: micro(rank(0.90)), P99: micro(rank(0.99)), Max: micro(xs[len(xs)-1])}
 }
+
+// micro rounds seconds to the microsecond, below which differences of
+// virtual times are only floating-point noise.
+func micro(s float64) float64 { return math.Round(s*1e6) / 1e6 }
 
 func (r *run) podCounts() PodCounts {
 	c := PodCounts{Created: len(r.track.pods)}
