@@ -59,25 +59,6 @@ func (d Dist) Sample(r *rand.Rand) time.Duration {
 	return seconds(max(s, 0))
 }
 
-// Mean is the distribution's expected value (a normal's before the cut at 0).
-func (d Dist) Mean() time.Duration {
-	switch d.Kind {
-	case DistConstant, DistExponential, DistNormal:
-		return seconds(d.A)
-	case DistUniform:
-		return seconds((d.A + d.B) / 2)
-	case DistLognormal:
-		return seconds(d.A * math.Exp(d.B*d.B/2))
-	case DistEmpirical:
-		var sum float64
-		for _, v := range d.Values {
-			sum += v
-		}
-		return seconds(sum / float64(len(d.Values)))
-	}
-	return 0
-}
-
 // Validate checks the parameters make a distribution of non-negative durations.
 func (d Dist) Validate() error {
 	switch d.Kind {
@@ -112,23 +93,6 @@ func (d Dist) Validate() error {
 		return fmt.Errorf("unknown distribution %q (have constant, uniform, exponential, normal, lognormal, empirical)", d.Kind)
 	}
 	return nil
-}
-
-// Scale returns the distribution with every duration multiplied by f (a
-// lognormal's shape is unchanged).
-func (d Dist) Scale(f float64) Dist {
-	out := d
-	out.A *= f
-	if d.Kind == DistUniform || d.Kind == DistNormal {
-		out.B *= f
-	}
-	if len(d.Values) > 0 {
-		out.Values = make([]float64, len(d.Values))
-		for i, v := range d.Values {
-			out.Values[i] = v * f
-		}
-	}
-	return out
 }
 
 func seconds(s float64) time.Duration {

@@ -60,6 +60,8 @@ func TestParseErrors(t *testing.T) {
 			[]string{`workloads[1].name: workload "web" given twice`}},
 		{"scale a pod", "workloads:\n- name: p\n  manifest: 'apiVersion: v1\n\n    kind: Pod\n\n    metadata: {name: p}\n\n    spec: {containers: [{name: c, image: x}]}'\ntimeline:\n- {at: 1m, scale: {workload: p, replicas: 2}}\n",
 			[]string{`test.yaml:15: timeline[0].scale.workload: workload "p" has no Deployment, ReplicaSet or Job to scale`}},
+		{"roll out a pod", "workloads:\n- name: p\n  manifest: 'apiVersion: v1\n\n    kind: Pod\n\n    metadata: {name: p}\n\n    spec: {containers: [{name: c, image: x}]}'\ntimeline:\n- {at: 1m, rollout: {workload: p, image: y}}\n",
+			[]string{`test.yaml:15: timeline[0].rollout.workload: workload "p" has no Deployment or DaemonSet to roll out`}},
 		{"bad arrival", "workloads:\n- name: web\n  arrival: {poisson: {rate: 0}}\n" + deployment[2:],
 			[]string{"test.yaml:7: workloads[0].arrival.poisson.rate: must be more than 0"}},
 		{"burst needs every", "workloads:\n- name: web\n  arrival: {burst: {count: 3, times: 2}}\n" + deployment[2:],

@@ -62,8 +62,7 @@ func (d *decoder) action(n *yaml.Node, path string) (Action, bool) {
 func (d *decoder) rollout(n *yaml.Node, path string, a *Action) {
 	g := d.mapping(n, path, "workload", "image", "annotations")
 	g.require("workload")
-	a.Workload = d.workloadRef(g, func(o api.Object) bool { return PodTemplate(o) != nil },
-		"Deployment, ReplicaSet, DaemonSet or Job to roll out")
+	a.Workload = d.workloadRef(g, Rollable, "Deployment or DaemonSet to roll out")
 	a.Image = g.str("image", "")
 	if g.has("image") && a.Image == "" {
 		d.add(g.get("image"), g.at("image"), "must not be empty")

@@ -122,7 +122,7 @@ func annotate(m *api.ObjectMeta, workload string) {
 }
 
 // PodTemplate is the pod template of a Deployment, ReplicaSet, DaemonSet
-// or Job, nil for other kinds; the timeline's rollout changes it.
+// or Job, nil for other kinds.
 func PodTemplate(obj api.Object) *api.PodTemplateSpec {
 	switch o := obj.(type) {
 	case *api.Deployment:
@@ -135,6 +135,17 @@ func PodTemplate(obj api.Object) *api.PodTemplateSpec {
 		return &o.Spec.Template
 	}
 	return nil
+}
+
+// Rollable reports whether the timeline's rollout can act on obj: a
+// controller that rolls out a changed template (a ReplicaSet does not
+// replace its pods, and a Job's template cannot change).
+func Rollable(obj api.Object) bool {
+	switch obj.(type) {
+	case *api.Deployment, *api.DaemonSet:
+		return true
+	}
+	return false
 }
 
 // Scalable reports whether the timeline's scale can act on obj: it has a

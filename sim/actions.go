@@ -91,15 +91,10 @@ func setReplicas(obj api.Object, n int32) bool {
 
 // rollTemplate changes a pod template so its controller rolls out a new revision.
 func rollTemplate(obj api.Object, image string, annotations map[string]string) bool {
-	var t *api.PodTemplateSpec
-	switch o := obj.(type) {
-	case *api.Deployment:
-		t = &o.Spec.Template
-	case *api.DaemonSet:
-		t = &o.Spec.Template
-	default:
+	if !scenarios.Rollable(obj) {
 		return false
 	}
+	t := scenarios.PodTemplate(obj)
 	if image != "" {
 		for i := range t.Spec.Containers {
 			t.Spec.Containers[i].Image = image

@@ -28,7 +28,7 @@ type simController struct {
 	pumping bool // a pump event is already scheduled
 }
 
-func newControllerDriver(w *world, ctls []controllers.Controller) (*controllerDriver, error) {
+func newControllerDriver(w *world, ctls []controllers.Controller) *controllerDriver {
 	d := &controllerDriver{w: w, errors: map[string]int{}}
 	for _, ctl := range ctls {
 		sc := &simController{ctl: ctl, q: workqueue.New[controllers.Key](w.eng)}
@@ -38,7 +38,7 @@ func newControllerDriver(w *world, ctls []controllers.Controller) (*controllerDr
 		}
 		d.ctrls = append(d.ctrls, sc)
 	}
-	return d, nil
+	return d
 }
 
 // kick schedules a pump at the current instant unless one is pending or

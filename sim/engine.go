@@ -42,9 +42,6 @@ func (e *Engine) Elapsed() time.Duration { return time.Duration(e.now) }
 // Events is how many callbacks have run.
 func (e *Engine) Events() uint64 { return e.events }
 
-// Pending is how many callbacks are scheduled and not yet run.
-func (e *Engine) Pending() int { return len(e.queue) }
-
 // Schedule runs fn after delay (at once, after the events already due, for
 // delay <= 0).
 func (e *Engine) Schedule(delay time.Duration, fn func()) {
@@ -81,14 +78,6 @@ func (e *Engine) RunUntil(end time.Duration) bool {
 		e.now = int64(end)
 	}
 	return e.stopped
-}
-
-// NextAt is the virtual offset of the next event, if any.
-func (e *Engine) NextAt() (time.Duration, bool) {
-	if len(e.queue) == 0 {
-		return 0, false
-	}
-	return time.Duration(e.queue[0].at), true
 }
 
 // Stop makes Step and RunUntil return at once; the event being run finishes.

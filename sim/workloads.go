@@ -190,18 +190,15 @@ func markCopy(obj api.Object, name string) {
 	m := obj.GetObjectMeta()
 	m.Labels = withLabel(m.Labels, name)
 	var sel *api.LabelSelector
-	var tmpl *api.PodTemplateSpec
-	switch o := obj.(type) {
+	switch o := obj.(type) { // the registry gives each Job its own selector
 	case *api.Deployment:
-		sel, tmpl = o.Spec.Selector, &o.Spec.Template
+		sel = o.Spec.Selector
 	case *api.ReplicaSet:
-		sel, tmpl = o.Spec.Selector, &o.Spec.Template
+		sel = o.Spec.Selector
 	case *api.DaemonSet:
-		sel, tmpl = o.Spec.Selector, &o.Spec.Template
-	case *api.Job:
-		tmpl = &o.Spec.Template // the registry gives each Job its own selector
+		sel = o.Spec.Selector
 	}
-	if tmpl != nil {
+	if tmpl := scenarios.PodTemplate(obj); tmpl != nil {
 		tmpl.Labels = withLabel(tmpl.Labels, name)
 	}
 	if sel != nil {

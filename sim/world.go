@@ -71,9 +71,7 @@ func newWorld(eng *Engine, sc *scenarios.Scenario, opts Options) (*world, error)
 		return nil, fmt.Errorf("sim: %w", err)
 	}
 	w.cp = cp
-	if w.ctrls, err = newControllerDriver(w, cp.Controllers); err != nil {
-		return nil, err
-	}
+	w.ctrls = newControllerDriver(w, cp.Controllers)
 	w.sched = newSchedulerDriver(w, sc.Latency.MeasuredScheduling, opts.Stopwatch)
 	return w, nil
 }
