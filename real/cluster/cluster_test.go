@@ -234,6 +234,10 @@ spec:
       containers:
       - name: web
         image: kubetwin.local/workload:v1
+        # Serve on for 2 s after SIGTERM, so the Service stops sending new
+        # connections here before the server closes: without it a rollout
+        # drops the requests that race the Endpoints update, in Kubernetes too.
+        args: ["-drain", "2s"]
         env:
         - name: POD_NAME
           valueFrom: {fieldRef: {fieldPath: metadata.name}}

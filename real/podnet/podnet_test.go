@@ -26,7 +26,9 @@ type node struct {
 
 func newNode(t *testing.T) *node {
 	t.Helper()
-	cfg := podnet.Config{Bridge: realtest.UniqueName("ktn"), CIDR: realtest.FreeCIDR(t, 213), StateDir: t.TempDir()}
+	// The state directory does not exist yet, as on an agent's first start.
+	stateDir := filepath.Join(t.TempDir(), "net")
+	cfg := podnet.Config{Bridge: realtest.UniqueName("ktn"), CIDR: realtest.FreeCIDR(t, 213), StateDir: stateDir}
 	n, err := podnet.New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -113,6 +113,11 @@ func (n *Network) saveRouted(cidrs []netip.Prefix) error {
 	if err != nil {
 		return fmt.Errorf("encode peer routes: %w", err)
 	}
+	// The state directory is made on first use, which may be this write
+	// when peers appear before the node's first pod.
+	if err := os.MkdirAll(filepath.Dir(n.routedPath()), 0o755); err != nil {
+		return fmt.Errorf("write peer routes: %w", err)
+	}
 	tmp := n.routedPath() + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		return fmt.Errorf("write peer routes: %w", err)

@@ -2,9 +2,12 @@ package main
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -70,7 +73,57 @@ func TestWorkloadEndpoints(t *testing.T) {
 
 // TestRunExitsAfter: -exit-after ends the process with -exit-code, for Jobs and crash loops.
 func TestRunExitsAfter(t *testing.T) {
-	if code := run("127.0.0.1:0", 7, 50*time.Millisecond, false); code != 7 {
+	if code := run("127.0.0.1:0", 7, 50*time.Millisecond, false, 0); code != 7 {
 		t.Fatalf("exit code %d, want 7", code)
 	}
+}
+
+// TestSIGTERMDrains: with -drain the server keeps answering after SIGTERM,
+// with readiness failing, and exits 0 once the drain is over.
+func TestSIGTERMDrains(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	done := make(chan int, 1)
+	go func() { done <- run(addr, 0, 0, false, time.Second) }()
+	base := "http://" + addr
+	waitFor(t, func() bool { code, _ := getURL(base + "/readyz"); return code == 200 })
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { code, _ := getURL(base + "/readyz"); return code == 503 })
+	if code, body := getURL(base + "/"); code != 200 || body == "" {
+		t.Fatalf("while draining GET /: %d %q", code, body)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit code %d after SIGTERM", code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("still serving 5 s after SIGTERM with a 1 s drain")
+	}
+}
+
+func getURL(url string) (int, string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatal("condition not met within 5 s")
 }

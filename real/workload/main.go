@@ -13,7 +13,10 @@
 //	GET /exit?code=N       answer, then exit with code N
 //
 // Flags: -listen ADDR (default :8080); -exit-code N with -exit-after D
-// exits on its own after D (for Jobs and crash loops); -unready starts not ready.
+// exits on its own after D (for Jobs and crash loops); -unready starts not
+// ready; -drain D keeps serving for D after SIGTERM, not ready, as a
+// well-behaved server does so that Services stop sending to it before it
+// closes (Endpoints and proxies learn of the deletion while it drains).
 package main
 
 import (
@@ -33,12 +36,13 @@ func main() {
 	exitCode := flag.Int("exit-code", 0, "code to exit with after -exit-after")
 	exitAfter := flag.Duration("exit-after", 0, "exit on its own after this long (0: never)")
 	unready := flag.Bool("unready", false, "start not ready")
+	drain := flag.Duration("drain", 0, "after SIGTERM, keep serving (not ready) this long before closing")
 	flag.Parse()
-	os.Exit(run(*listen, *exitCode, *exitAfter, *unready))
+	os.Exit(run(*listen, *exitCode, *exitAfter, *unready, *drain))
 }
 
 // run serves until SIGTERM (exit 0), an /exit request or -exit-after.
-func run(listen string, exitCode int, exitAfter time.Duration, unready bool) int {
+func run(listen string, exitCode int, exitAfter time.Duration, unready bool, drain time.Duration) int {
 	// Handle SIGTERM before anything else: a signal that arrives before
 	// Notify would kill the process with Go's default exit code 2, and the
 	// start line below tells watchers that termination is now graceful.
@@ -62,6 +66,11 @@ func run(listen string, exitCode int, exitAfter time.Duration, unready bool) int
 		return 1
 	case <-sigs:
 		fmt.Println("workload: terminating")
+		if drain > 0 {
+			w.setReady(false)
+			fmt.Printf("workload: draining for %v\n", drain)
+			time.Sleep(drain)
+		}
 	case <-timeout:
 		code = exitCode
 	case code = <-w.exit:
