@@ -34,7 +34,7 @@ func newControllerDriver(w *world, ctls []controllers.Controller) *controllerDri
 		sc := &simController{ctl: ctl, q: workqueue.New[controllers.Key](w.eng)}
 		sc.q.SetObserver(queueWaker{func() { d.kick(sc) }})
 		for _, watch := range ctl.Watches {
-			w.cp.Caches.For(watch.Kind).AddHandler(controllers.Enqueuer(sc.q, watch.MapFunc))
+			w.cp.Caches.For(watch.Kind).AddHandler(controllers.Enqueuer(sc.q, watch))
 		}
 		d.ctrls = append(d.ctrls, sc)
 	}

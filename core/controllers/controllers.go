@@ -61,6 +61,12 @@ type MapFunc func(obj api.Object) []Key
 type Watch struct {
 	Kind    *api.Kind
 	MapFunc MapFunc
+	// Changed, when set, says whether an update touched anything the
+	// controller reads from objects of this kind; an update it rejects
+	// queues nothing, because the reconcile it would cause is a no-op.
+	// Adds and deletes always queue. A pod changes status several times
+	// on its way to Running, and most controllers read none of it.
+	Changed func(old, cur api.Object) bool
 }
 
 // Controller describes a controller for any driver: its name (for metrics

@@ -36,7 +36,7 @@ func NewRunner(set *cache.Set, c clock.Clock, ctrls ...Controller) (*Runner, err
 		q := workqueue.New[Key](c)
 		r.queues[ctl.Name] = q
 		for _, w := range ctl.Watches {
-			set.For(w.Kind).AddHandler(Enqueuer(q, w.MapFunc))
+			set.For(w.Kind).AddHandler(Enqueuer(q, w))
 		}
 	}
 	return r, nil
@@ -44,14 +44,18 @@ func NewRunner(set *cache.Set, c clock.Clock, ctrls ...Controller) (*Runner, err
 
 // Enqueuer is the cache handler that queues the keys both the old and the
 // new version of an object map to, so a change of owner or labels reaches
-// both sides; every driver (this Runner, the simulator) feeds queues with it.
-func Enqueuer(q *workqueue.Queue[Key], mapFn MapFunc) cache.Handler {
+// both sides, unless the watch's Changed filter drops the update; every
+// driver (this Runner, the simulator) feeds queues with it.
+func Enqueuer(q *workqueue.Queue[Key], w Watch) cache.Handler {
 	return func(old, cur api.Object) {
+		if old != nil && cur != nil && w.Changed != nil && !w.Changed(old, cur) {
+			return
+		}
 		for _, o := range []api.Object{old, cur} {
 			if o == nil {
 				continue
 			}
-			for _, k := range mapFn(o) {
+			for _, k := range w.MapFunc(o) {
 				q.Add(k)
 			}
 		}

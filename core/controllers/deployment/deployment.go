@@ -61,9 +61,9 @@ func New(client controllers.Client, set *cache.Set, clk clock.Clock) *Controller
 func (c *Controller) Descriptor(workers int) controllers.Controller {
 	return controllers.Controller{Name: Name, Reconciler: c, Workers: workers,
 		Watches: []controllers.Watch{
-			{Kind: DeploymentKind, MapFunc: controllers.OwnKey},
+			{Kind: DeploymentKind, MapFunc: controllers.OwnKey, Changed: controllers.SpecChanged},
 			{Kind: controllers.ReplicaSetKind, MapFunc: c.mapReplicaSet},
-			{Kind: controllers.PodKind, MapFunc: c.mapPod},
+			{Kind: controllers.PodKind, MapFunc: c.mapPod, Changed: controllers.PodCountChanged},
 		}}
 }
 

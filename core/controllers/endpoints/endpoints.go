@@ -43,7 +43,7 @@ func (c *Controller) Descriptor(workers int) controllers.Controller {
 		Watches: []controllers.Watch{
 			{Kind: controllers.ServiceKind, MapFunc: controllers.OwnKey},
 			{Kind: controllers.EndpointsKind, MapFunc: controllers.OwnKey},
-			{Kind: controllers.PodKind, MapFunc: c.mapPod},
+			{Kind: controllers.PodKind, MapFunc: c.mapPod, Changed: controllers.PodAddressChanged},
 		}}
 }
 

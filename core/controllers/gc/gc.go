@@ -84,7 +84,7 @@ func parseKey(key controllers.Key) (*api.Kind, string, error) {
 func (c *Controller) Descriptor() controllers.Controller {
 	ctl := controllers.Controller{Name: Name, Reconciler: c, Workers: 1}
 	for _, k := range c.kinds {
-		ctl.Watches = append(ctl.Watches, controllers.Watch{Kind: k, MapFunc: c.mapFor(k)})
+		ctl.Watches = append(ctl.Watches, controllers.Watch{Kind: k, MapFunc: c.mapFor(k), Changed: controllers.MetaChanged})
 	}
 	return ctl
 }

@@ -57,8 +57,8 @@ func New(client controllers.Client, set *cache.Set, clk clock.Clock) *Controller
 func (c *Controller) Descriptor(workers int) controllers.Controller {
 	return controllers.Controller{Name: Name, Reconciler: c, Workers: workers,
 		Watches: []controllers.Watch{
-			{Kind: controllers.ReplicaSetKind, MapFunc: controllers.OwnKey},
-			{Kind: controllers.PodKind, MapFunc: c.mapPod},
+			{Kind: controllers.ReplicaSetKind, MapFunc: controllers.OwnKey, Changed: controllers.SpecChanged},
+			{Kind: controllers.PodKind, MapFunc: c.mapPod, Changed: controllers.PodCountChanged},
 		}}
 }
 
