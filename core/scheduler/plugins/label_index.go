@@ -17,50 +17,86 @@ type podLabelIndex struct {
 	mu       sync.Mutex
 	gen      int64
 	built    bool
-	postings map[string]map[*framework.PodInfo]string // "ns\x00key=value" -> pod -> node
+	postings map[postingKey]map[*framework.PodInfo]string // pod -> node
 }
 
-func postingKey(namespace, key, value string) string {
-	return namespace + "\x00" + key + "=" + value
-}
+// postingKey is one namespace and label pair; a struct rather than a
+// joined string, so looking one up allocates nothing.
+type postingKey struct{ namespace, key, value string }
 
 // refresh applies the node changes since the index was last used, or
 // rebuilds it from every node when the log cannot tell. Callers hold ix.mu.
 func (ix *podLabelIndex) refresh(lister framework.NodeChangeLister, nodes func() []*framework.NodeInfo) {
 	changes, ok := lister.ChangesSince(ix.gen)
 	if !ix.built || !ok {
-		ix.postings = map[string]map[*framework.PodInfo]string{}
+		ix.postings = map[postingKey]map[*framework.PodInfo]string{}
 		for _, n := range nodes() {
-			ix.apply(n, true)
+			for _, pi := range n.Pods {
+				ix.add(pi, n.Name())
+			}
 		}
 	} else {
 		for _, ch := range changes {
-			ix.apply(ch.Old, false)
-			ix.apply(ch.New, true)
+			ix.applyChange(ch.Old, ch.New)
 		}
 	}
 	ix.gen, ix.built = lister.Generation(), true
 }
 
-// apply adds (or removes) the postings of every pod on a node.
-func (ix *podLabelIndex) apply(n *framework.NodeInfo, add bool) {
-	if n == nil {
+// applyChange moves the postings from one version of a node to the next.
+// A node version shares the PodInfo of every pod that did not change, so
+// only the pods that came or went (usually one) touch the postings.
+func (ix *podLabelIndex) applyChange(old, cur *framework.NodeInfo) {
+	var kept map[*framework.PodInfo]bool
+	if old != nil && cur != nil {
+		kept = make(map[*framework.PodInfo]bool, len(cur.Pods))
+		for _, pi := range cur.Pods {
+			kept[pi] = true
+		}
+	}
+	if old != nil {
+		for _, pi := range old.Pods {
+			if !kept[pi] {
+				ix.remove(pi)
+			}
+		}
+	}
+	if cur == nil {
 		return
 	}
-	for _, pi := range n.Pods {
-		for k, v := range pi.Pod.Labels {
-			key := postingKey(pi.Pod.Namespace, k, v)
-			posting := ix.postings[key]
-			switch {
-			case add && posting == nil:
-				ix.postings[key] = map[*framework.PodInfo]string{pi: n.Name()}
-			case add:
-				posting[pi] = n.Name()
-			case posting != nil:
-				delete(posting, pi)
-				if len(posting) == 0 {
-					delete(ix.postings, key)
-				}
+	var had map[*framework.PodInfo]bool
+	if old != nil {
+		had = make(map[*framework.PodInfo]bool, len(old.Pods))
+		for _, pi := range old.Pods {
+			had[pi] = true
+		}
+	}
+	for _, pi := range cur.Pods {
+		if !had[pi] {
+			ix.add(pi, cur.Name())
+		}
+	}
+}
+
+func (ix *podLabelIndex) add(pi *framework.PodInfo, node string) {
+	for k, v := range pi.Pod.Labels {
+		key := postingKey{pi.Pod.Namespace, k, v}
+		posting := ix.postings[key]
+		if posting == nil {
+			posting = map[*framework.PodInfo]string{}
+			ix.postings[key] = posting
+		}
+		posting[pi] = node
+	}
+}
+
+func (ix *podLabelIndex) remove(pi *framework.PodInfo) {
+	for k, v := range pi.Pod.Labels {
+		key := postingKey{pi.Pod.Namespace, k, v}
+		if posting := ix.postings[key]; posting != nil {
+			delete(posting, pi)
+			if len(posting) == 0 {
+				delete(ix.postings, key)
 			}
 		}
 	}
@@ -73,10 +109,10 @@ func (ix *podLabelIndex) countByNode(lister framework.NodeChangeLister, nodes fu
 	namespace string, sel labels.Selector) (map[string]int64, bool) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	var keys []string
+	var keys []postingKey
 	for _, r := range sel.Requirements() {
 		if (r.Operator == labels.Equals || r.Operator == labels.In) && len(r.Values) == 1 {
-			keys = append(keys, postingKey(namespace, r.Key, r.Values[0]))
+			keys = append(keys, postingKey{namespace, r.Key, r.Values[0]})
 		}
 	}
 	if len(keys) == 0 {
