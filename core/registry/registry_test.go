@@ -11,6 +11,7 @@ import (
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/api/fields"
 	"github.com/kubetwin/kubetwin/core/api/fixtures"
+	"github.com/kubetwin/kubetwin/core/api/resource"
 	"github.com/kubetwin/kubetwin/core/clock"
 	"github.com/kubetwin/kubetwin/core/registry"
 	"github.com/kubetwin/kubetwin/core/store"
@@ -394,5 +395,26 @@ func TestNamespaceDeleteIgnoresPropagationPolicy(t *testing.T) {
 	}
 	if f := obj.GetObjectMeta().Finalizers; slices.Contains(f, store.FinalizerOrphan) {
 		t.Fatalf("namespace finalizers %v: the orphan policy was applied", f)
+	}
+}
+
+// TestStatusUpdateIsValidated: a status write checks only the status (the
+// rest is the stored object's), but it does check it, and keeps the
+// generation.
+func TestStatusUpdateIsValidated(t *testing.T) {
+	r := newRegistry(t)
+	ctx := context.Background()
+	nodeKind, _ := api.LookupKind("v1", "Node")
+	n := mustCreate(t, r, nodeKind, "", fixtures.MakeNode().Name("n1").Capacity(api.ResourceCPU, "4").Obj()).(*api.Node)
+	good := n.DeepCopyObject().(*api.Node)
+	good.Status.Conditions[0].Status = api.ConditionFalse
+	out, err := r.Update(ctx, nodeKind, good, registry.UpdateOptions{Subresource: registry.SubresourceStatus})
+	if err != nil || out.GetObjectMeta().Generation != n.Generation {
+		t.Fatalf("a valid status write: %v, generation %d want %d", err, out.GetObjectMeta().Generation, n.Generation)
+	}
+	bad := out.DeepCopyObject().(*api.Node)
+	bad.Status.Capacity[api.ResourceCPU] = resource.MustParse("-1")
+	if _, err := r.Update(ctx, nodeKind, bad, registry.UpdateOptions{Subresource: registry.SubresourceStatus}); reason(err) != api.StatusReasonInvalid {
+		t.Fatalf("a negative capacity through the status: %v, want Invalid", err)
 	}
 }

@@ -208,18 +208,30 @@ func CheckKey(kind *api.Kind, namespace, name string) error {
 // prepareUpdate builds the object to store from the stored cur and the
 // client's obj, then defaults, admits and validates it.
 func (r *Registry) prepareUpdate(kind *api.Kind, cur, obj api.Object, sub string) (api.Object, error) {
-	var next api.Object
 	if sub == SubresourceStatus {
-		next = withStatusOf(cur.DeepCopyObject(), obj)
-		next.GetObjectMeta().ResourceVersion = obj.GetObjectMeta().ResourceVersion
-	} else {
-		next = withStatusOf(obj, cur)
-		keepSystemMeta(next.GetObjectMeta(), cur.GetObjectMeta())
+		return prepareStatusUpdate(kind, cur, obj)
 	}
+	next := withStatusOf(obj, cur)
+	keepSystemMeta(next.GetObjectMeta(), cur.GetObjectMeta())
 	api.Default(next)
 	r.admitUpdate(kind, cur, next)
 	next.GetObjectMeta().Generation = nextGeneration(cur, next)
 	if errs := validation.ValidateUpdate(cur, next); len(errs) > 0 {
+		return nil, NewInvalid(kind, next.GetObjectMeta().Name, errs)
+	}
+	return next, nil
+}
+
+// prepareStatusUpdate builds a write to the status subresource: the
+// stored object with obj's status. Everything else is the stored
+// object's, which was valid and whose spec did not change, so the
+// generation stays and only the status and the metadata rules are checked
+// (status writes are most of a cluster's writes).
+func prepareStatusUpdate(kind *api.Kind, cur, obj api.Object) (api.Object, error) {
+	next := withStatusOf(cur.DeepCopyObject(), obj)
+	next.GetObjectMeta().ResourceVersion = obj.GetObjectMeta().ResourceVersion
+	api.Default(next)
+	if errs := validation.ValidateStatusUpdate(cur, next); len(errs) > 0 {
 		return nil, NewInvalid(kind, next.GetObjectMeta().Name, errs)
 	}
 	return next, nil

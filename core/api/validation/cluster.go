@@ -23,10 +23,13 @@ func validateNode(n *api.Node) field.ErrorList {
 		errs = append(errs, field.Invalid(sp.Child("podCIDRs"), printable(n.Spec.PodCIDRs), "first value must match `podCIDR`"))
 	}
 	errs = append(errs, validateTaints(n.Spec.Taints, sp.Child("taints"))...)
+	return append(errs, validateNodeStatus(n)...)
+}
+
+func validateNodeStatus(n *api.Node) field.ErrorList {
 	st := field.NewPath("status")
-	errs = append(errs, validateResourceList(n.Status.Capacity, st.Child("capacity"), false)...)
-	errs = append(errs, validateResourceList(n.Status.Allocatable, st.Child("allocatable"), false)...)
-	return errs
+	errs := validateResourceList(n.Status.Capacity, st.Child("capacity"), false)
+	return append(errs, validateResourceList(n.Status.Allocatable, st.Child("allocatable"), false)...)
 }
 
 // validateTaints checks each taint and that no two share a key and effect,
@@ -55,11 +58,15 @@ func validateNamespace(ns *api.Namespace) field.ErrorList {
 	for _, f := range ns.Spec.Finalizers {
 		errs = append(errs, validateFinalizerName(f, field.NewPath("spec", "finalizers"))...)
 	}
+	return append(errs, validateNamespaceStatus(ns)...)
+}
+
+func validateNamespaceStatus(ns *api.Namespace) field.ErrorList {
 	if ph := ns.Status.Phase; ph != "" {
-		errs = append(errs, validateEnum(string(ph), field.NewPath("status", "phase"),
-			string(api.NamespaceActive), string(api.NamespaceTerminating))...)
+		return validateEnum(string(ph), field.NewPath("status", "phase"),
+			string(api.NamespaceActive), string(api.NamespaceTerminating))
 	}
-	return errs
+	return nil
 }
 
 func validateLease(l *api.Lease) field.ErrorList {

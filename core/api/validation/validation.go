@@ -80,6 +80,24 @@ func ValidateUpdate(old, obj api.Object) field.ErrorList {
 	return errs
 }
 
+// ValidateStatusUpdate checks obj as a write to old's status subresource,
+// where everything but the status is old's: the metadata rules of an
+// update and the status fields, as Kubernetes' Validate*StatusUpdate do.
+func ValidateStatusUpdate(old, obj api.Object) field.ErrorList {
+	if reflect.TypeOf(old) != reflect.TypeOf(obj) {
+		return field.ErrorList{field.Invalid(field.NewPath("kind"), fmt.Sprintf("%T", obj),
+			fmt.Sprintf("may not change from %T", old))}
+	}
+	errs := validateObjectMetaUpdate(old.GetObjectMeta(), obj.GetObjectMeta(), field.NewPath("metadata"))
+	switch o := obj.(type) {
+	case *api.Node:
+		errs = append(errs, validateNodeStatus(o)...)
+	case *api.Namespace:
+		errs = append(errs, validateNamespaceStatus(o)...)
+	}
+	return errs
+}
+
 // Messages Kubernetes uses for its most common rules.
 const (
 	immutableMsg      = "field is immutable"
