@@ -38,7 +38,7 @@ type Cache struct {
 	mu      sync.RWMutex
 	objs    map[string]api.Object            // by namespace/name
 	byNS    map[string]map[string]api.Object // namespace → name → object
-	byOwner map[string]map[string]api.Object // controller owner UID → key → object
+	byOwner map[string]keyed                 // controller owner UID → objects
 	// orphans indexes, per namespace, the objects without a controller
 	// owner, so adoption does not scan every object of a namespace.
 	orphans  map[string]map[string]api.Object // namespace → name → object
@@ -53,7 +53,7 @@ type Cache struct {
 // New returns an empty cache of kind reading from src; call Sync or Run to fill it.
 func New(src Source, kind *api.Kind) *Cache {
 	return &Cache{kind: kind, src: src, objs: map[string]api.Object{},
-		byNS: map[string]map[string]api.Object{}, byOwner: map[string]map[string]api.Object{},
+		byNS: map[string]map[string]api.Object{}, byOwner: map[string]keyed{},
 		orphans: map[string]map[string]api.Object{}, synced: make(chan struct{})}
 }
 
@@ -136,7 +136,7 @@ func (c *Cache) Select(namespace string, keep func(api.Object) bool) []api.Objec
 func (c *Cache) ByOwner(uid string) []api.Object {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return collect(c.byOwner[uid], nil)
+	return slices.Clone(c.byOwner[uid])
 }
 
 // Orphans returns the cached objects in namespace that have no controller

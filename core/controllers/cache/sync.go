@@ -107,7 +107,7 @@ func (c *Cache) putLocked(o api.Object) {
 	c.objs[m.Key()] = o
 	addIndexed(c.byNS, m.Namespace, m.Name, o)
 	if ref := ControllerOf(o); ref != nil {
-		addIndexed(c.byOwner, ref.UID, m.Key(), o)
+		putKeyed(c.byOwner, ref.UID, o)
 	} else {
 		addIndexed(c.orphans, m.Namespace, m.Name, o)
 	}
@@ -140,7 +140,7 @@ func (c *Cache) removeLocked(o api.Object) {
 	delete(c.objs, m.Key())
 	removeIndexed(c.byNS, m.Namespace, m.Name)
 	if ref := ControllerOf(o); ref != nil {
-		removeIndexed(c.byOwner, ref.UID, m.Key())
+		removeKeyed(c.byOwner, ref.UID, m)
 	} else {
 		removeIndexed(c.orphans, m.Namespace, m.Name)
 	}
