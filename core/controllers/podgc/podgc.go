@@ -59,7 +59,11 @@ type Controller struct {
 // Nodes from set's caches, keeping DefaultThreshold terminated pods.
 func New(client controllers.Client, set *cache.Set) *Controller {
 	c := &Controller{client: client, podCache: set.For(controllers.PodKind),
-		nodeCache: set.For(NodeKind), Threshold: DefaultThreshold, tally: &tally{sinceFull: fullScanEvery}}
+		nodeCache: set.For(NodeKind), Threshold: DefaultThreshold}
+	c.tally = &tally{firstPass: true, nodeKnown: func(name string) bool {
+		_, ok := c.nodeCache.Get("", name)
+		return ok
+	}}
 	c.podCache.AddHandler(c.tally.onPod)
 	c.nodeCache.AddHandler(c.tally.onNode)
 	return c

@@ -6,20 +6,18 @@ import (
 	"github.com/kubetwin/kubetwin/core/api"
 )
 
-// fullScanEvery is how many passes may skip looking for pods bound to
-// nodes that never existed; a node's deletion always starts a full scan.
-const fullScanEvery = 15
-
 // tally keeps, from the caches' changes, what tells a pass whether it
 // has anything to collect, so a quiet cluster's passes touch no pod: the
-// finished pods (against the threshold) and the terminating pods without
-// a node. Orphans appear when a node goes, which the node handler notes.
+// finished pods (against the threshold), the terminating pods without a
+// node, and whether a pod may be an orphan: its node was deleted, or the
+// pod was bound to a node the cache did not know.
 type tally struct {
 	mu        sync.Mutex
+	nodeKnown func(name string) bool
 	finished  int  // terminated, not being deleted
 	stranded  int  // being deleted, never scheduled
-	nodeGone  bool // a node was deleted since the last full pass
-	sinceFull int  // passes since the last full scan
+	orphans   bool // a pod may be bound to a missing node since the last full pass
+	firstPass bool // no full pass yet: pods listed before the handlers ran
 }
 
 func finishedPod(p *api.Pod) bool { return terminated(p) && p.DeletionTimestamp == nil }
@@ -28,6 +26,8 @@ func strandedPod(p *api.Pod) bool { return p.DeletionTimestamp != nil && p.Spec.
 
 // onPod is the pod cache's handler.
 func (t *tally) onPod(old, cur api.Object) {
+	// Asked before taking the lock: the node cache has locks of its own.
+	lost := cur != nil && cur.(*api.Pod).Spec.NodeName != "" && !t.nodeKnown(cur.(*api.Pod).Spec.NodeName)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if old != nil {
@@ -36,6 +36,7 @@ func (t *tally) onPod(old, cur api.Object) {
 	if cur != nil {
 		t.count(cur.(*api.Pod), 1)
 	}
+	t.orphans = t.orphans || lost
 }
 
 func (t *tally) count(p *api.Pod, d int) {
@@ -51,19 +52,18 @@ func (t *tally) count(p *api.Pod, d int) {
 func (t *tally) onNode(_, cur api.Object) {
 	if cur == nil {
 		t.mu.Lock()
-		t.nodeGone = true
+		t.orphans = true
 		t.mu.Unlock()
 	}
 }
 
-// due reports whether this pass should look at the pods, and starts the
-// count towards the next full scan when it does a full one.
+// due reports whether this pass should look at the pods; a pass for
+// possible orphans clears that flag, as it looks at every bound pod.
 func (t *tally) due(threshold int) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.sinceFull++
-	if t.nodeGone || t.sinceFull >= fullScanEvery {
-		t.nodeGone, t.sinceFull = false, 0
+	if t.orphans || t.firstPass {
+		t.orphans, t.firstPass = false, false
 		return true
 	}
 	return t.stranded > 0 || (threshold > 0 && t.finished > threshold)

@@ -9,9 +9,10 @@ import (
 )
 
 // The tally asks for a pass when there is work, and otherwise only for
-// the first and every fullScanEvery-th one.
+// the first one.
 func TestTallyDecidesWhenToLook(t *testing.T) {
-	tl := &tally{sinceFull: fullScanEvery}
+	nodes := map[string]bool{"n": true}
+	tl := &tally{firstPass: true, nodeKnown: func(name string) bool { return nodes[name] }}
 	if !tl.due(1) {
 		t.Fatal("the first pass should scan")
 	}
@@ -42,12 +43,14 @@ func TestTallyDecidesWhenToLook(t *testing.T) {
 	if !tl.due(1) {
 		t.Fatal("a deleted node should start a full scan")
 	}
-	for i := 1; i < fullScanEvery; i++ {
-		if tl.due(1) {
-			t.Fatalf("pass %d scanned with nothing to do", i)
-		}
+	if tl.due(1) {
+		t.Fatal("a second pass with nothing to do scanned")
 	}
+	tl.onPod(nil, fixtures.MakePod().Name("lost").Node("never-was").Phase(api.PodRunning).Obj())
 	if !tl.due(1) {
-		t.Fatalf("pass %d should be a full scan", fullScanEvery)
+		t.Fatal("a pod bound to an unknown node should start a full scan")
+	}
+	if tl.due(1) {
+		t.Fatal("the scan for orphans should clear the flag")
 	}
 }
