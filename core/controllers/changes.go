@@ -33,26 +33,28 @@ func SpecChanged(old, cur api.Object) bool {
 }
 
 // PodCountChanged reports whether a pod update can change how a
-// controller that counts pods by state sees it: MetaChanged, its phase,
-// or its Ready condition (status and transition time, which decides when
-// a ready pod becomes available). Binding, IPs and container details are
-// left out; ReplicaSets and Deployments read none of them.
+// controller that counts pods by state sees it: MetaChanged, whether it
+// has finished, or its Ready condition (status and transition time, which
+// decides when a ready pod becomes available). Binding, IPs, Pending to
+// Running and container details are left out: ReplicaSets and
+// Deployments count none of them (a ReplicaSet ranks pods by them only
+// when it deletes some, and then reads them fresh).
 func PodCountChanged(old, cur api.Object) bool {
 	if MetaChanged(old, cur) {
 		return true
 	}
 	a, b := old.(*api.Pod), cur.(*api.Pod)
-	return a.Status.Phase != b.Status.Phase || !readyEqual(PodReadyCondition(a), PodReadyCondition(b))
+	return !IsPodActive(a) != !IsPodActive(b) || !readyEqual(PodReadyCondition(a), PodReadyCondition(b))
 }
 
-// PodAddressChanged is PodCountChanged plus where the pod can be reached:
-// its node and IP, as Endpoints publish them.
+// PodAddressChanged is PodCountChanged plus where the pod can be reached
+// and its phase, as Endpoints publish them.
 func PodAddressChanged(old, cur api.Object) bool {
 	if PodCountChanged(old, cur) {
 		return true
 	}
 	a, b := old.(*api.Pod), cur.(*api.Pod)
-	return a.Spec.NodeName != b.Spec.NodeName || a.Status.PodIP != b.Status.PodIP
+	return a.Spec.NodeName != b.Spec.NodeName || a.Status.PodIP != b.Status.PodIP || a.Status.Phase != b.Status.Phase
 }
 
 func ownerRefEqual(a, b api.OwnerReference) bool {

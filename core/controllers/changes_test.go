@@ -30,7 +30,8 @@ func TestChangedFilters(t *testing.T) {
 		{"IP", func(p *api.Pod) { p.Status.PodIP = "10.0.0.2" }, false, false, true},
 		{"restarts", func(p *api.Pod) { p.Status.ContainerStatuses = []api.ContainerStatus{{Name: "c", RestartCount: 1}} }, false, false, false},
 		{"annotation", func(p *api.Pod) { p.Annotations = map[string]string{"a": "b"} }, false, false, false},
-		{"running", func(p *api.Pod) { p.Status.Phase = api.PodRunning }, false, true, true},
+		{"running", func(p *api.Pod) { p.Status.Phase = api.PodRunning }, false, false, true},
+		{"failed", func(p *api.Pod) { p.Status.Phase = api.PodFailed }, false, true, true},
 		{"ready", func(p *api.Pod) {
 			p.Status.Conditions = []api.PodCondition{{Type: api.PodReady, Status: api.ConditionTrue, LastTransitionTime: t0}}
 		}, false, true, true},
