@@ -198,13 +198,19 @@ func (c *spreadConstraint) countOn(pod *api.Pod, n *framework.NodeInfo) int64 {
 }
 
 // hasAllKeys reports whether the node carries every constraint's topology key.
-func hasAllKeys(node *api.Node, cs []spreadConstraint) bool {
+func hasAllKeys(n *framework.NodeInfo, cs []spreadConstraint) bool {
 	for i := range cs {
-		if _, ok := node.Labels[cs[i].key]; !ok {
+		if _, ok := n.Label(cs[i].key); !ok {
 			return false
 		}
 	}
 	return true
+}
+
+// labelOf is the node's value of key ("" when it has none).
+func labelOf(n *framework.NodeInfo, key string) string {
+	v, _ := n.Label(key)
+	return v
 }
 
 // countAll counts every node's matching pods into s, for pods whose
@@ -222,12 +228,12 @@ func (pl *PodTopologySpread) countAll(s *spreadFilterState, pod *api.Pod) {
 		memos[i] = pl.memo.forKey(matchKey(pod.Namespace, &cs[i]), len(nodes))
 	}
 	for _, n := range nodes {
-		if n.Node() == nil || !hasAllKeys(n.Node(), cs) {
+		if n.Node() == nil || !hasAllKeys(n, cs) {
 			continue
 		}
 		for i := range cs {
 			if cs[i].nodeCounts(pod, n.Node()) {
-				s.counts[i][n.Node().Labels[cs[i].key]] += count(memos[i], &cs[i], pod, n)
+				s.counts[i][labelOf(n, cs[i].key)] += count(memos[i], &cs[i], pod, n)
 			}
 		}
 	}

@@ -60,7 +60,7 @@ func (pl *PodTopologySpread) Filter(_ context.Context, state *framework.CycleSta
 	}
 	for i := range s.constraints {
 		c := &s.constraints[i]
-		v, ok := n.Node().Labels[c.key]
+		v, ok := n.Label(c.key)
 		if !ok {
 			return framework.NewStatus(framework.UnschedulableAndUnresolvable, ReasonTopologySpreadLabel)
 		}
@@ -73,28 +73,28 @@ func (pl *PodTopologySpread) Filter(_ context.Context, state *framework.CycleSta
 
 // AddPod counts a hypothetically added pod (a nominated pod).
 func (pl *PodTopologySpread) AddPod(_ context.Context, state *framework.CycleState, pod *api.Pod, pi *framework.PodInfo, n *framework.NodeInfo) *framework.Status {
-	return pl.adjust(state, pod, pi.Pod, n.Node(), 1)
+	return pl.adjust(state, pod, pi.Pod, n, 1)
 }
 
 // RemovePod uncounts a hypothetically removed pod (a preemption victim).
 func (pl *PodTopologySpread) RemovePod(_ context.Context, state *framework.CycleState, pod *api.Pod, pi *framework.PodInfo, n *framework.NodeInfo) *framework.Status {
-	return pl.adjust(state, pod, pi.Pod, n.Node(), -1)
+	return pl.adjust(state, pod, pi.Pod, n, -1)
 }
 
-func (pl *PodTopologySpread) adjust(state *framework.CycleState, pod, other *api.Pod, node *api.Node, delta int64) *framework.Status {
+func (pl *PodTopologySpread) adjust(state *framework.CycleState, pod, other *api.Pod, n *framework.NodeInfo, delta int64) *framework.Status {
 	s, err := readState[*spreadFilterState](state, spreadFilterKey)
 	if err != nil {
 		return framework.AsStatus(fmt.Errorf("%s: %w", PodTopologySpreadName, err))
 	}
-	if !hasAllKeys(node, s.constraints) {
+	if !hasAllKeys(n, s.constraints) {
 		return nil
 	}
 	for i := range s.constraints {
 		c := &s.constraints[i]
-		if !c.nodeCounts(pod, node) || !c.matches(pod, other) {
+		if !c.nodeCounts(pod, n.Node()) || !c.matches(pod, other) {
 			continue
 		}
-		s.counts[i][node.Labels[c.key]] += delta
+		s.counts[i][labelOf(n, c.key)] += delta
 		s.refreshMin(i)
 	}
 	return nil

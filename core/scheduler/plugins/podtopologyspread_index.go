@@ -25,8 +25,8 @@ func podIndependent(pod *api.Pod, cs []spreadConstraint) bool {
 func (pl *PodTopologySpread) domainCounts(lister framework.NodeChangeLister, pod *api.Pod, cs []spreadConstraint, i int) map[string]int64 {
 	c := &cs[i]
 	share := func(n *framework.NodeInfo, emit func(topologyPair, int64)) {
-		if hasAllKeys(n.Node(), cs) {
-			emit(topologyPair{c.key, n.Node().Labels[c.key]}, c.countOn(pod, n))
+		if hasAllKeys(n, cs) {
+			emit(topologyPair{c.key, labelOf(n, c.key)}, c.countOn(pod, n))
 		}
 	}
 	byPair := pl.indexes.counts(spreadIndexID(pod.Namespace, c, cs), lister, listNodes(pl.handle), share)

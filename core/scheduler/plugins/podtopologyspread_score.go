@@ -49,12 +49,15 @@ func (pl *PodTopologySpread) PreScore(_ context.Context, state *framework.CycleS
 		s.counts[i] = map[string]int64{}
 	}
 	for _, n := range feasible {
-		if requireAll && !hasAllKeys(n.Node(), cs) {
+		if requireAll && !hasAllKeys(n, cs) {
 			s.ignored[n.Name()] = true
 			continue
 		}
 		for i := range cs {
-			if v, ok := n.Node().Labels[cs[i].key]; ok && cs[i].key != hostnameLabel {
+			if cs[i].key == hostnameLabel {
+				continue // every node is its own domain: Score counts it
+			}
+			if v, ok := n.Label(cs[i].key); ok {
 				s.counts[i][v] += 0
 			}
 		}
@@ -86,12 +89,12 @@ func (pl *PodTopologySpread) countDomains(s *spreadScoreState, pod *api.Pod, req
 		return
 	}
 	for _, n := range nodes {
-		if n.Node() == nil || (requireAll && !hasAllKeys(n.Node(), s.constraints)) {
+		if n.Node() == nil || (requireAll && !hasAllKeys(n, s.constraints)) {
 			continue
 		}
 		for i := range s.constraints {
 			c := &s.constraints[i]
-			v, ok := n.Node().Labels[c.key]
+			v, ok := n.Label(c.key)
 			if !ok || c.key == hostnameLabel {
 				continue
 			}
@@ -131,10 +134,10 @@ func (pl *PodTopologySpread) sumByDomain(s *spreadScoreState, i int, byNode map[
 	c, lister := &s.constraints[i], pl.handle.SnapshotSharedLister()
 	for name, cnt := range byNode { // sums: the order does not matter
 		n, err := lister.Get(name)
-		if err != nil || n.Node() == nil || (requireAll && !hasAllKeys(n.Node(), s.constraints)) {
+		if err != nil || n.Node() == nil || (requireAll && !hasAllKeys(n, s.constraints)) {
 			continue
 		}
-		if v, ok := n.Node().Labels[c.key]; ok {
+		if v, ok := n.Label(c.key); ok {
 			if _, present := s.counts[i][v]; present {
 				s.counts[i][v] += cnt
 			}
@@ -148,10 +151,10 @@ func (pl *PodTopologySpread) aggregateDomains(lister framework.NodeChangeLister,
 	cs := s.constraints
 	c := &cs[i]
 	share := func(n *framework.NodeInfo, emit func(topologyPair, int64)) {
-		if n.Node() == nil || (requireAll && !hasAllKeys(n.Node(), cs)) {
+		if n.Node() == nil || (requireAll && !hasAllKeys(n, cs)) {
 			return
 		}
-		if v, ok := n.Node().Labels[c.key]; ok {
+		if v, ok := n.Label(c.key); ok {
 			emit(topologyPair{c.key, v}, c.countOn(pod, n))
 		}
 	}
@@ -184,7 +187,7 @@ func (pl *PodTopologySpread) Score(_ context.Context, state *framework.CycleStat
 	var score float64
 	for i := range s.constraints {
 		c := &s.constraints[i]
-		v, ok := n.Node().Labels[c.key]
+		v, ok := n.Label(c.key)
 		if !ok {
 			continue
 		}
