@@ -28,37 +28,50 @@ type Claimer struct {
 // errOwnerDeleting stops adoption by an owner that is going away.
 var errOwnerDeleting = errors.New("owner is being deleted")
 
-// Claim returns the owned children among candidates (in key order) after
-// adopting and releasing as needed. Candidates are usually the union of
-// the cache's children by owner and by selector (MergeByKey).
-func (c Claimer) Claim(ctx context.Context, candidates []api.Object) ([]api.Object, error) {
-	om := c.Owner.GetObjectMeta()
-	canAdopt := c.adoptionCheck(ctx)
-	var owned []api.Object
-	for _, child := range candidates {
-		m := child.GetObjectMeta()
-		ref := cache.ControllerOf(child)
-		matches := c.Selector.Matches(labels.Set(m.Labels))
-		switch {
-		case ref != nil && ref.UID != om.UID:
-			continue // another controller's child
-		case ref != nil && matches:
-			owned = append(owned, child)
-		case ref != nil:
-			if err := c.release(ctx, child); err != nil {
-				return nil, err
-			}
-		case matches && m.DeletionTimestamp == nil && om.DeletionTimestamp == nil:
-			adopted, err := c.adopt(ctx, child, canAdopt)
-			if err != nil {
-				return nil, err
-			}
-			if adopted != nil {
-				owned = append(owned, adopted)
-			}
+// Claim returns the owned children (in key order) after adopting and
+// releasing as needed. owned are the children whose controller is the
+// owner and orphans the candidates without a controller, both in key
+// order, as the cache's ByOwner and Orphans give them: the index already
+// says who controls each, so a large owner's many children are only
+// matched against its selector.
+func (c Claimer) Claim(ctx context.Context, owned, orphans []api.Object) ([]api.Object, error) {
+	kept := make([]api.Object, 0, len(owned))
+	for _, child := range owned {
+		if c.Selector.Matches(labels.Set(child.GetObjectMeta().Labels)) {
+			kept = append(kept, child)
+			continue
+		}
+		if err := c.release(ctx, child); err != nil {
+			return nil, err
 		}
 	}
-	return owned, nil
+	adopted, err := c.adoptAll(ctx, orphans)
+	if err != nil {
+		return nil, err
+	}
+	return MergeByKey(kept, adopted), nil
+}
+
+// adoptAll adopts the orphans that match and are not being deleted.
+func (c Claimer) adoptAll(ctx context.Context, orphans []api.Object) ([]api.Object, error) {
+	om := c.Owner.GetObjectMeta()
+	canAdopt := c.adoptionCheck(ctx)
+	var adopted []api.Object
+	for _, child := range orphans {
+		m := child.GetObjectMeta()
+		if cache.ControllerOf(child) != nil || m.DeletionTimestamp != nil || om.DeletionTimestamp != nil ||
+			!c.Selector.Matches(labels.Set(m.Labels)) {
+			continue
+		}
+		a, err := c.adopt(ctx, child, canAdopt)
+		if err != nil {
+			return nil, err
+		}
+		if a != nil {
+			adopted = append(adopted, a)
+		}
+	}
+	return adopted, nil
 }
 
 // MergeByKey unions two key-ordered lists without duplicates, in key

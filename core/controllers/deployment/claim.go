@@ -14,7 +14,7 @@ import (
 func (c *Controller) claimReplicaSets(ctx context.Context, d *api.Deployment, sel labels.Selector) ([]*api.ReplicaSet, error) {
 	claimer := controllers.Claimer{Client: c.client, OwnerKind: DeploymentKind,
 		ChildKind: controllers.ReplicaSetKind, Owner: d, Selector: sel}
-	owned, err := claimer.Claim(ctx, controllers.MergeByKey(c.rsCache.ByOwner(d.UID), c.rsCache.Orphans(d.Namespace, sel)))
+	owned, err := claimer.Claim(ctx, c.rsCache.ByOwner(d.UID), c.rsCache.Orphans(d.Namespace, sel))
 	if err != nil {
 		return nil, err
 	}

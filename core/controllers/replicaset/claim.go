@@ -13,7 +13,7 @@ import (
 func (c *Controller) claimPods(ctx context.Context, rs *api.ReplicaSet, sel labels.Selector) ([]*api.Pod, error) {
 	claimer := controllers.Claimer{Client: c.client, OwnerKind: controllers.ReplicaSetKind,
 		ChildKind: controllers.PodKind, Owner: rs, Selector: sel}
-	owned, err := claimer.Claim(ctx, controllers.MergeByKey(c.podCache.ByOwner(rs.UID), c.podCache.Orphans(rs.Namespace, sel)))
+	owned, err := claimer.Claim(ctx, c.podCache.ByOwner(rs.UID), c.podCache.Orphans(rs.Namespace, sel))
 	if err != nil {
 		return nil, err
 	}
