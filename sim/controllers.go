@@ -16,8 +16,10 @@ import (
 type controllerDriver struct {
 	w     *world
 	ctrls []*simController
-	// errors counts failed reconciles per controller, for the summary.
-	errors map[string]int
+	// errors counts failed reconciles per controller and reconciles all
+	// of them, for the summary.
+	errors     map[string]int
+	reconciles map[string]int
 }
 
 // simController is one controller, its queue and its busy workers.
@@ -29,7 +31,7 @@ type simController struct {
 }
 
 func newControllerDriver(w *world, ctls []controllers.Controller) *controllerDriver {
-	d := &controllerDriver{w: w, errors: map[string]int{}}
+	d := &controllerDriver{w: w, errors: map[string]int{}, reconciles: map[string]int{}}
 	for _, ctl := range ctls {
 		sc := &simController{ctl: ctl, q: workqueue.New[controllers.Key](w.eng)}
 		sc.q.SetObserver(queueWaker{func() { d.kick(sc) }})
@@ -70,6 +72,7 @@ func (d *controllerDriver) pump(sc *simController) {
 // worker busy for the writes it made before it takes the next key.
 func (d *controllerDriver) reconcile(sc *simController, key controllers.Key) {
 	before := d.w.commits
+	d.reconciles[sc.ctl.Name]++
 	controllers.ProcessOne(context.Background(), sc.ctl, sc.q, key, func(name string, _ controllers.Key, _ error) {
 		d.errors[name]++
 	})

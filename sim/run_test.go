@@ -89,6 +89,11 @@ func TestQuickstartSettlesAndConverges(t *testing.T) {
 	if s.Pods.Pending != 0 || s.Pods.Running != 80 || s.Nodes.Ready != 12 {
 		t.Fatalf("pods %+v nodes %+v", s.Pods, s.Nodes)
 	}
+	// Every pod was written through the store, and each one's readiness
+	// woke its ReplicaSet.
+	if w := s.Work; w.Writes["Pod"] < s.Pods.Created || w.Reconciles["replicaset"] < 80 || w.Reconciles["deployment"] == 0 {
+		t.Fatalf("work %+v for %d pods", w, s.Pods.Created)
+	}
 }
 
 // The same scenario and seed give the same trace and summary; another

@@ -30,6 +30,7 @@ type Summary struct {
 	Faults         []*FaultRecord       `json:"faults"`
 	Violations     int                  `json:"invariant_violations"`
 	ViolationList  []Violation          `json:"violations"`
+	Work           Work                 `json:"work"`
 	Errors         Errors               `json:"errors"`
 	Thresholds     []ThresholdResult    `json:"thresholds"`
 }
@@ -100,6 +101,13 @@ type Utilisation struct {
 	Memory float64 `json:"memory"`
 }
 
+// Work is what the control plane did: where a run's time goes, and what
+// a change to a controller or a policy costs.
+type Work struct {
+	Reconciles map[string]int `json:"reconciles"` // per controller
+	Writes     map[string]int `json:"writes"`     // store commits per kind
+}
+
 // Errors count what went wrong without stopping the run.
 type Errors struct {
 	Apply        int            `json:"apply"` // scenario objects the API refused
@@ -122,6 +130,7 @@ func (r *run) summarize(ctx context.Context) (Summary, error) {
 		return s, err
 	}
 	s.Utilisation = r.utilisation()
+	s.Work = Work{Reconciles: r.w.ctrls.reconciles, Writes: r.w.writes}
 	s.Errors = Errors{Apply: r.player.applyErrors, Reconcile: r.w.ctrls.errors,
 		Scheduler: r.w.sched.errors, NodeWrites: r.fleet.writeErrors}
 	if r.player.firstErr != nil {

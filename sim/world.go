@@ -33,6 +33,8 @@ type world struct {
 	// commits counts store writes, so a worker's busy time can include
 	// the latency of each write it made.
 	commits uint64
+	// writes counts the commits per kind, for the summary.
+	writes map[string]int
 	// observers hear of every commit synchronously (the tracker, the
 	// invariant checks); they must not call the store.
 	observers []func(ev store.Event, prev api.Object)
@@ -54,7 +56,7 @@ func (l latency) draw(d scenarios.Dist) time.Duration { return d.Sample(l.r) }
 
 // newWorld assembles the control plane on the engine's clock.
 func newWorld(eng *Engine, sc *scenarios.Scenario, opts Options) (*world, error) {
-	w := &world{eng: eng, lastDelivery: map[*api.Kind]time.Duration{},
+	w := &world{eng: eng, lastDelivery: map[*api.Kind]time.Duration{}, writes: map[string]int{},
 		lat: latency{apiWrite: sc.Latency.APIWrite, watch: sc.Latency.WatchDelivery,
 			work: sc.Latency.ControllerWork, scheduling: sc.Latency.Scheduling, r: eng.Rand("latency")}}
 	// The simulator delivers changes through OnCommit, never through store
@@ -97,6 +99,7 @@ func (w *world) onCommit(ev store.Event, prev api.Object) {
 	if err != nil {
 		return // the store only holds registered kinds
 	}
+	w.writes[kind.Kind]++
 	c := w.cp.Caches.Lookup(kind)
 	if c == nil {
 		return // nobody watches this kind
