@@ -5,11 +5,9 @@
 package podgc
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/kubetwin/kubetwin/core/api"
@@ -60,10 +58,10 @@ type Controller struct {
 func New(client controllers.Client, set *cache.Set) *Controller {
 	c := &Controller{client: client, podCache: set.For(controllers.PodKind),
 		nodeCache: set.For(NodeKind), Threshold: DefaultThreshold}
-	c.tally = &tally{firstPass: true, nodeKnown: func(name string) bool {
+	c.tally = newTally(func(name string) bool {
 		_, ok := c.nodeCache.Get("", name)
 		return ok
-	}}
+	})
 	c.podCache.AddHandler(c.tally.onPod)
 	c.nodeCache.AddHandler(c.tally.onNode)
 	return c
@@ -82,19 +80,18 @@ func (c *Controller) Descriptor() controllers.Controller {
 }
 
 // Reconcile runs one collection over the whole cluster, whatever the key,
-// and asks to run again after Period.
+// and asks to run again after Period. The finished and stranded pods come
+// from the tally; only a possible orphan makes it walk the bound pods.
 func (c *Controller) Reconcile(ctx context.Context, _ controllers.Key) (controllers.Result, error) {
-	if !c.tally.due(c.Threshold) {
-		return controllers.Result{RequeueAfter: Period}, nil
-	}
-	pods := make([]*api.Pod, 0)
-	for _, o := range c.podCache.Select("", c.candidate) {
-		pods = append(pods, o.(*api.Pod))
+	excess, stranded, scan := c.tally.work(c.Threshold)
+	var orphans []*api.Pod
+	if scan {
+		orphans = c.orphaned(ctx, c.onUnknownNodes())
 	}
 	err := errors.Join(
-		c.deleteAll(ctx, c.excessTerminated(pods), nil),
-		c.deleteAll(ctx, c.orphaned(ctx, pods), ptrTo(int64(0))),
-		c.deleteAll(ctx, unscheduledTerminating(pods), ptrTo(int64(0))),
+		c.deleteAll(ctx, excess, nil),
+		c.deleteAll(ctx, orphans, ptrTo(int64(0))),
+		c.deleteAll(ctx, stranded, ptrTo(int64(0))),
 	)
 	if err != nil {
 		return controllers.Result{}, fmt.Errorf("podgc: %w", err)
@@ -102,43 +99,21 @@ func (c *Controller) Reconcile(ctx context.Context, _ controllers.Key) (controll
 	return controllers.Result{RequeueAfter: Period}, nil
 }
 
-// candidate keeps the pods a pass may collect: terminated, terminating
-// without a node, or bound to a node the cache does not know (orphaned
-// asks the API before deleting one), so a pass never sorts every pod.
-func (c *Controller) candidate(o api.Object) bool {
-	p := o.(*api.Pod)
-	if terminated(p) || (p.DeletionTimestamp != nil && p.Spec.NodeName == "") {
-		return true
-	}
-	if p.Spec.NodeName == "" {
-		return false
-	}
-	_, known := c.nodeCache.Get("", p.Spec.NodeName)
-	return !known
-}
-
-// excessTerminated picks the oldest terminated pods beyond Threshold,
-// by creation time, then namespace/name.
-func (c *Controller) excessTerminated(pods []*api.Pod) []*api.Pod {
-	if c.Threshold <= 0 {
-		return nil
-	}
-	var done []*api.Pod
-	for _, p := range pods {
-		if terminated(p) && p.DeletionTimestamp == nil {
-			done = append(done, p)
+// onUnknownNodes returns, in key order, the pods bound to nodes the cache
+// does not know (orphaned asks the API before deleting one).
+func (c *Controller) onUnknownNodes() []*api.Pod {
+	var out []*api.Pod
+	for _, o := range c.podCache.Select("", func(o api.Object) bool {
+		n := o.(*api.Pod).Spec.NodeName
+		if n == "" {
+			return false
 		}
+		_, known := c.nodeCache.Get("", n)
+		return !known
+	}) {
+		out = append(out, o.(*api.Pod))
 	}
-	if len(done) <= c.Threshold {
-		return nil
-	}
-	slices.SortStableFunc(done, func(a, b *api.Pod) int {
-		if d := a.CreationTimestamp.Compare(b.CreationTimestamp.Time); d != 0 {
-			return d
-		}
-		return cmp.Compare(a.Key(), b.Key())
-	})
-	return done[:len(done)-c.Threshold]
+	return out
 }
 
 // orphaned picks pods bound to nodes that neither the cache nor, asked
@@ -168,18 +143,6 @@ func (c *Controller) nodeGone(ctx context.Context, name string) bool {
 	}
 	_, err := c.client.Get(ctx, NodeKind, "", name)
 	return registry.IsNotFound(err)
-}
-
-// unscheduledTerminating picks pods being deleted that no node will ever
-// finish.
-func unscheduledTerminating(pods []*api.Pod) []*api.Pod {
-	var out []*api.Pod
-	for _, p := range pods {
-		if p.DeletionTimestamp != nil && p.Spec.NodeName == "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // deleteAll deletes pods, each guarded by its UID, with the given grace

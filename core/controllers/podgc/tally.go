@@ -1,28 +1,44 @@
 package podgc
 
 import (
+	"cmp"
+	"slices"
 	"sync"
 
 	"github.com/kubetwin/kubetwin/core/api"
 )
 
-// tally keeps, from the caches' changes, what tells a pass whether it
-// has anything to collect, so a quiet cluster's passes touch no pod: the
-// finished pods (against the threshold), the terminating pods without a
-// node, and whether a pod may be an orphan: its node was deleted, or the
-// pod was bound to a node the cache did not know.
+// tally keeps, from the caches' changes, the pods a pass may collect, so
+// that a pass touches only them instead of every pod in the cluster: the
+// finished pods, oldest first (the threshold keeps the newest), the
+// terminating pods without a node, and whether a pod may be an orphan
+// (its node was deleted, or it was bound to a node the cache did not
+// know), which only a scan of the bound pods can settle.
 type tally struct {
 	mu        sync.Mutex
 	nodeKnown func(name string) bool
-	finished  int  // terminated, not being deleted
-	stranded  int  // being deleted, never scheduled
-	orphans   bool // a pod may be bound to a missing node since the last full pass
-	firstPass bool // no full pass yet: pods listed before the handlers ran
+	finished  []*api.Pod          // terminated, not being deleted; by age
+	stranded  map[string]*api.Pod // being deleted, never scheduled; by key
+	orphans   bool                // a pod may be bound to a missing node since the last scan
+	firstScan bool                // no scan yet: pods listed before the handlers ran
+}
+
+func newTally(nodeKnown func(string) bool) *tally {
+	return &tally{nodeKnown: nodeKnown, stranded: map[string]*api.Pod{}, firstScan: true}
 }
 
 func finishedPod(p *api.Pod) bool { return terminated(p) && p.DeletionTimestamp == nil }
 
 func strandedPod(p *api.Pod) bool { return p.DeletionTimestamp != nil && p.Spec.NodeName == "" }
+
+// byAge orders pods by creation time, then namespace/name: the order in
+// which the oldest finished pods go.
+func byAge(a, b *api.Pod) int {
+	if d := a.CreationTimestamp.Compare(b.CreationTimestamp.Time); d != 0 {
+		return d
+	}
+	return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+}
 
 // onPod is the pod cache's handler.
 func (t *tally) onPod(old, cur api.Object) {
@@ -31,20 +47,36 @@ func (t *tally) onPod(old, cur api.Object) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if old != nil {
-		t.count(old.(*api.Pod), -1)
+		t.forget(old.(*api.Pod))
 	}
 	if cur != nil {
-		t.count(cur.(*api.Pod), 1)
+		t.note(cur.(*api.Pod))
 	}
 	t.orphans = t.orphans || lost
 }
 
-func (t *tally) count(p *api.Pod, d int) {
+func (t *tally) note(p *api.Pod) {
 	if finishedPod(p) {
-		t.finished += d
+		i, found := slices.BinarySearchFunc(t.finished, p, byAge)
+		if found {
+			t.finished[i] = p
+		} else {
+			t.finished = slices.Insert(t.finished, i, p)
+		}
 	}
 	if strandedPod(p) {
-		t.stranded += d
+		t.stranded[p.Key()] = p
+	}
+}
+
+func (t *tally) forget(p *api.Pod) {
+	if finishedPod(p) {
+		if i, found := slices.BinarySearchFunc(t.finished, p, byAge); found {
+			t.finished = slices.Delete(t.finished, i, i+1)
+		}
+	}
+	if strandedPod(p) {
+		delete(t.stranded, p.Key())
 	}
 }
 
@@ -57,14 +89,20 @@ func (t *tally) onNode(_, cur api.Object) {
 	}
 }
 
-// due reports whether this pass should look at the pods; a pass for
-// possible orphans clears that flag, as it looks at every bound pod.
-func (t *tally) due(threshold int) bool {
+// work is what one pass has to do: the oldest finished pods beyond
+// threshold (0 or less keeps them all), the stranded pods by key, and
+// whether to scan the bound pods for orphans (which clears that flag).
+func (t *tally) work(threshold int) (excess, stranded []*api.Pod, scan bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.orphans || t.firstPass {
-		t.orphans, t.firstPass = false, false
-		return true
+	if threshold > 0 && len(t.finished) > threshold {
+		excess = slices.Clone(t.finished[:len(t.finished)-threshold])
 	}
-	return t.stranded > 0 || (threshold > 0 && t.finished > threshold)
+	for _, p := range t.stranded {
+		stranded = append(stranded, p)
+	}
+	slices.SortFunc(stranded, func(a, b *api.Pod) int { return cmp.Compare(a.Key(), b.Key()) })
+	scan = t.orphans || t.firstScan
+	t.orphans, t.firstScan = false, false
+	return excess, stranded, scan
 }

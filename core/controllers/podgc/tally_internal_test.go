@@ -8,49 +8,65 @@ import (
 	"github.com/kubetwin/kubetwin/core/api/fixtures"
 )
 
-// The tally asks for a pass when there is work, and otherwise only for
-// the first one.
-func TestTallyDecidesWhenToLook(t *testing.T) {
+// The tally hands a pass the oldest finished pods beyond the threshold
+// and the stranded ones, and asks for a scan of the bound pods only first
+// and when an orphan may exist.
+func TestTallyHandsOutTheWork(t *testing.T) {
 	nodes := map[string]bool{"n": true}
-	tl := &tally{firstPass: true, nodeKnown: func(name string) bool { return nodes[name] }}
-	if !tl.due(1) {
+	tl := newTally(func(name string) bool { return nodes[name] })
+	if _, _, scan := tl.work(1); !scan {
 		t.Fatal("the first pass should scan")
 	}
-	running := fixtures.MakePod().Name("r").Node("n").Phase(api.PodRunning).Obj()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	pod := func(name string, age int, phase api.PodPhase) *api.Pod {
+		p := fixtures.MakePod().Name(name).Node("n").Phase(phase).Obj()
+		p.CreationTimestamp = api.NewTime(t0.Add(time.Duration(age) * time.Minute))
+		return p
+	}
+	running := pod("r", 0, api.PodRunning)
+	tl.onPod(nil, running)
+	if excess, stranded, scan := tl.work(1); excess != nil || stranded != nil || scan {
+		t.Fatalf("a running pod is nothing to collect: %v %v %v", excess, stranded, scan)
+	}
+	// Finished in another order than created: the oldest goes first.
+	tl.onPod(nil, pod("c", 3, api.PodFailed))
 	done := running.DeepCopy()
 	done.Status.Phase = api.PodSucceeded
-	tl.onPod(nil, running)
-	if tl.due(1) {
-		t.Fatal("a running pod is nothing to collect")
-	}
 	tl.onPod(running, done)
-	other := fixtures.MakePod().Name("o").Phase(api.PodFailed).Obj()
-	tl.onPod(nil, other)
-	if !tl.due(1) || tl.finished != 2 {
-		t.Fatalf("two finished pods over a threshold of 1: due false or finished %d", tl.finished)
+	tl.onPod(nil, pod("b", 2, api.PodSucceeded))
+	excess, _, _ := tl.work(1)
+	if len(excess) != 2 || excess[0].Name != "r" || excess[1].Name != "b" {
+		t.Fatalf("excess over a threshold of 1: %v, want r then b", names(excess))
 	}
 	tl.onPod(done, nil)
-	tl.onPod(other, nil)
-	now := api.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if excess, _, _ := tl.work(1); len(excess) != 1 || excess[0].Name != "b" {
+		t.Fatalf("after r went: %v, want b", names(excess))
+	}
+	now := api.NewTime(t0)
 	stranded := fixtures.MakePod().Name("s").Obj()
 	stranded.DeletionTimestamp = &now
 	tl.onPod(nil, stranded)
-	if !tl.due(1) {
-		t.Fatal("a terminating pod without a node is work")
+	if _, st, _ := tl.work(0); len(st) != 1 || st[0].Name != "s" {
+		t.Fatalf("stranded %v, want s", names(st))
 	}
 	tl.onPod(stranded, nil)
 	tl.onNode(fixtures.MakeNode().Name("n").Obj(), nil)
-	if !tl.due(1) {
-		t.Fatal("a deleted node should start a full scan")
+	if _, _, scan := tl.work(1); !scan {
+		t.Fatal("a deleted node should start a scan")
 	}
-	if tl.due(1) {
-		t.Fatal("a second pass with nothing to do scanned")
+	if _, _, scan := tl.work(1); scan {
+		t.Fatal("a second pass with no news scanned")
 	}
 	tl.onPod(nil, fixtures.MakePod().Name("lost").Node("never-was").Phase(api.PodRunning).Obj())
-	if !tl.due(1) {
-		t.Fatal("a pod bound to an unknown node should start a full scan")
+	if _, _, scan := tl.work(1); !scan {
+		t.Fatal("a pod bound to an unknown node should start a scan")
 	}
-	if tl.due(1) {
-		t.Fatal("the scan for orphans should clear the flag")
+}
+
+func names(pods []*api.Pod) []string {
+	var out []string
+	for _, p := range pods {
+		out = append(out, p.Name)
 	}
+	return out
 }
