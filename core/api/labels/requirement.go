@@ -97,23 +97,41 @@ func sortedUnique(vals []string) []string {
 // Matches reports whether the labels satisfy the requirement. As in
 // Kubernetes, NotEquals and NotIn match when the key is absent, and
 // GreaterThan and LessThan never match an absent key or a non-integer value.
-func (r Requirement) Matches(ls Labels) bool {
+func (r Requirement) Matches(ls Labels) bool { return r.matches(ls) }
+
+// matches is Matches without copying the requirement, and with one map
+// lookup per requirement when ls is a Set (nearly always): selectors are
+// matched against every pod of a workload on every reconcile.
+func (r *Requirement) matches(ls Labels) bool {
 	if ls == nil {
 		ls = Set(nil)
 	}
+	v, has := lookup(ls, r.Key)
 	switch r.Operator {
 	case Exists:
-		return ls.Has(r.Key)
+		return has
 	case DoesNotExist:
-		return !ls.Has(r.Key)
+		return !has
 	case Equals, DoubleEquals, In:
-		return ls.Has(r.Key) && slices.Contains(r.Values, ls.Get(r.Key))
+		return has && slices.Contains(r.Values, v)
 	case NotEquals, NotIn:
-		return !ls.Has(r.Key) || !slices.Contains(r.Values, ls.Get(r.Key))
+		return !has || !slices.Contains(r.Values, v)
 	case GreaterThan, LessThan:
 		return r.matchesInteger(ls)
 	}
 	return false
+}
+
+// lookup is a label's value and whether it is set.
+func lookup(ls Labels, key string) (string, bool) {
+	if s, ok := ls.(Set); ok {
+		v, has := s[key]
+		return v, has
+	}
+	if !ls.Has(key) {
+		return "", false
+	}
+	return ls.Get(key), true
 }
 
 // matchesInteger compares the label's value with the requirement's as integers.

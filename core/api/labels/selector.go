@@ -81,8 +81,8 @@ func ValidatedSelectorFromSet(set Set) (Selector, error) {
 }
 
 func (s selector) Matches(ls Labels) bool {
-	for _, r := range s.reqs {
-		if !r.Matches(ls) {
+	for i := range s.reqs {
+		if !s.reqs[i].matches(ls) {
 			return false
 		}
 	}

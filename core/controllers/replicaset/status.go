@@ -2,6 +2,7 @@ package replicaset
 
 import (
 	"context"
+	"maps"
 	"reflect"
 	"slices"
 	"time"
@@ -17,12 +18,16 @@ import (
 func (c *Controller) calculateStatus(rs *api.ReplicaSet, active []*api.Pod, failure string, manageErr error) (api.ReplicaSetStatus, time.Duration) {
 	s := api.ReplicaSetStatus{ObservedGeneration: rs.Generation}
 	templateSel := labels.SelectorFromSet(labels.Set(rs.Spec.Template.Labels))
+	// active were claimed through the selector; when it asks for exactly
+	// the template's labels (a Deployment's ReplicaSets do) they carry them all.
+	sel := rs.Spec.Selector
+	fully := sel != nil && len(sel.MatchExpressions) == 0 && maps.Equal(sel.MatchLabels, rs.Spec.Template.Labels)
 	minReady := time.Duration(rs.Spec.MinReadySeconds) * time.Second
 	now := c.clock.Now()
 	var wait time.Duration
 	for _, p := range active {
 		s.Replicas++
-		if templateSel.Matches(labels.Set(p.Labels)) {
+		if fully || templateSel.Matches(labels.Set(p.Labels)) {
 			s.FullyLabeledReplicas++
 		}
 		if !controllers.IsPodReady(p) {
