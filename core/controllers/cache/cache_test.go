@@ -119,15 +119,30 @@ func TestApplyMovesIndexes(t *testing.T) {
 	p := fixtures.MakePod().Name("p").OwnedBy("ReplicaSet", "rs", "uid-1").Obj()
 	p.ResourceVersion = "5"
 	c.Apply(store.Event{Type: store.Added, Object: p, Revision: 5})
+	// An update under the same owner replaces the object in place.
+	relabelled := p.DeepCopy()
+	relabelled.Labels, relabelled.ResourceVersion = map[string]string{"v": "2"}, "6"
+	c.Apply(store.Event{Type: store.Modified, Object: relabelled, Revision: 6})
+	if got := c.ByOwner("uid-1"); len(got) != 1 || got[0].GetObjectMeta().Labels["v"] != "2" {
+		t.Fatalf("ByOwner after an update = %v, want the new version only", got)
+	}
+	// A new controller moves it between owners.
+	moved := relabelled.DeepCopy()
+	moved.OwnerReferences[0].UID, moved.ResourceVersion = "uid-2", "7"
+	c.Apply(store.Event{Type: store.Modified, Object: moved, Revision: 7})
+	if len(c.ByOwner("uid-1")) != 0 || len(c.ByOwner("uid-2")) != 1 {
+		t.Fatalf("ByOwner after a change of controller: %d under uid-1, %d under uid-2", len(c.ByOwner("uid-1")), len(c.ByOwner("uid-2")))
+	}
+	p = moved
 	orphan := p.DeepCopy()
-	orphan.OwnerReferences, orphan.ResourceVersion = nil, "6"
-	c.Apply(store.Event{Type: store.Modified, Object: orphan, Revision: 6})
-	if len(c.ByOwner("uid-1")) != 0 {
+	orphan.OwnerReferences, orphan.ResourceVersion = nil, "8"
+	c.Apply(store.Event{Type: store.Modified, Object: orphan, Revision: 8})
+	if len(c.ByOwner("uid-2")) != 0 {
 		t.Fatalf("released pod still indexed under its old owner")
 	}
-	c.Apply(store.Event{Type: store.Deleted, Object: orphan, Revision: 7})
-	if _, ok := c.Get("default", "p"); ok || c.Revision() != 7 {
-		t.Fatalf("deleted pod still cached or revision %d != 7", c.Revision())
+	c.Apply(store.Event{Type: store.Deleted, Object: orphan, Revision: 9})
+	if _, ok := c.Get("default", "p"); ok || c.Revision() != 9 {
+		t.Fatalf("deleted pod still cached or revision %d != 9", c.Revision())
 	}
 	if c.Apply(store.Event{Type: store.Error, Err: store.ErrCompacted}) {
 		t.Fatalf("Apply accepted an error event")

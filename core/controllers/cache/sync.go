@@ -98,15 +98,20 @@ func notify(handlers []Handler, changes []change) {
 	}
 }
 
-// putLocked stores o, replacing any older version in every index.
+// putLocked stores o, replacing any older version in every index. An
+// update that keeps the controller replaces the object in its owner's
+// list in place rather than moving the rest of the list twice.
 func (c *Cache) putLocked(o api.Object) {
 	m := o.GetObjectMeta()
+	ref := ControllerOf(o)
 	if old := c.objs[m.Key()]; old != nil {
-		c.removeLocked(old)
+		oldRef := ControllerOf(old)
+		sameOwner := ref != nil && oldRef != nil && ref.UID == oldRef.UID
+		c.removeFromIndexes(old, !sameOwner)
 	}
 	c.objs[m.Key()] = o
 	addIndexed(c.byNS, m.Namespace, m.Name, o)
-	if ref := ControllerOf(o); ref != nil {
+	if ref != nil {
 		putKeyed(c.byOwner, ref.UID, o)
 	} else {
 		addIndexed(c.orphans, m.Namespace, m.Name, o)
@@ -135,12 +140,18 @@ func removeIndexed(index map[string]map[string]api.Object, group, key string) {
 }
 
 // removeLocked drops o from every index.
-func (c *Cache) removeLocked(o api.Object) {
+func (c *Cache) removeLocked(o api.Object) { c.removeFromIndexes(o, true) }
+
+// removeFromIndexes drops o from every index, and from its owner's list
+// only when fromOwner is set.
+func (c *Cache) removeFromIndexes(o api.Object, fromOwner bool) {
 	m := o.GetObjectMeta()
 	delete(c.objs, m.Key())
 	removeIndexed(c.byNS, m.Namespace, m.Name)
 	if ref := ControllerOf(o); ref != nil {
-		removeKeyed(c.byOwner, ref.UID, m)
+		if fromOwner {
+			removeKeyed(c.byOwner, ref.UID, m)
+		}
 	} else {
 		removeIndexed(c.orphans, m.Namespace, m.Name)
 	}

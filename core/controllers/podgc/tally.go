@@ -71,7 +71,14 @@ func (t *tally) note(p *api.Pod) {
 
 func (t *tally) forget(p *api.Pod) {
 	if finishedPod(p) {
-		if i, found := slices.BinarySearchFunc(t.finished, p, byAge); found {
+		i, found := slices.BinarySearchFunc(t.finished, p, byAge)
+		switch {
+		case found && i == 0:
+			// The collector deletes the oldest: drop the head without
+			// moving (and write-barriering) every pointer behind it.
+			t.finished[0] = nil
+			t.finished = t.finished[1:]
+		case found:
 			t.finished = slices.Delete(t.finished, i, i+1)
 		}
 	}
