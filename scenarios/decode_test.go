@@ -37,6 +37,12 @@ func TestDefaults(t *testing.T) {
 	if sc.Seed != 1 || sc.Duration != time.Hour || sc.Cluster.NodeMonitorGracePeriod != 40*time.Second {
 		t.Errorf("seed %d duration %v grace %v", sc.Seed, sc.Duration, sc.Cluster.NodeMonitorGracePeriod)
 	}
+	if sc.SampleEvery != 12*time.Second {
+		t.Errorf("sampleEvery %v, want a 300th of an hour", sc.SampleEvery)
+	}
+	if short := parse(t, "duration: 1m\n"); short.SampleEvery != time.Second {
+		t.Errorf("sampleEvery %v for a minute's run, want 1s", short.SampleEvery)
+	}
 	if l := sc.Latency; !reflect.DeepEqual(l, Latency{APIWrite: ms, WatchDelivery: ms, ControllerWork: ms, Scheduling: ms}) {
 		t.Errorf("latency = %+v", l)
 	}

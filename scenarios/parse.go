@@ -114,7 +114,7 @@ func yamlErrorText(err error) string {
 // scenario decodes the top level, each section in an order that lets
 // later ones check references to earlier ones.
 func (d *decoder) scenario(root *yaml.Node) *Scenario {
-	f := d.mapping(root, "", "name", "description", "params", "seed", "duration", "cluster",
+	f := d.mapping(root, "", "name", "description", "params", "seed", "duration", "sampleEvery", "cluster",
 		"scheduler", "latency", "pods", "workloads", "timeline", "faults", "thresholds")
 	sc := &Scenario{Name: f.str("name", ""), Description: f.str("description", "")}
 	d.sc = sc
@@ -123,6 +123,7 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 	}
 	sc.Seed = uint64(f.int("seed", DefaultSeed, 0, math.MaxInt64))
 	sc.Duration = f.positiveDuration("duration", DefaultDuration)
+	sc.SampleEvery = f.positiveDuration("sampleEvery", defaultSampleEvery(sc.Duration))
 	sc.Cluster = d.cluster(f.get("cluster"), "cluster")
 	sc.Scheduler = d.scheduler(f.get("scheduler"), "scheduler")
 	sc.Latency = d.latency(f.get("latency"), "latency")
@@ -148,4 +149,10 @@ func (d *decoder) within(n *yaml.Node, path string, at time.Duration) {
 	if n != nil && at > d.sc.Duration {
 		d.add(n, path, "must be within the run's duration %v, have %v", d.sc.Duration, at)
 	}
+}
+
+// defaultSampleEvery is a 300th of the run's duration, in whole seconds:
+// enough points for a plot, few enough to keep a day's series small.
+func defaultSampleEvery(d time.Duration) time.Duration {
+	return max(time.Second, (d / 300).Truncate(time.Second))
 }

@@ -27,6 +27,10 @@ type Scenario struct {
 	// the timeline is done, every arrival has arrived and everything is
 	// settled (no pod pending or starting, every workload converged).
 	Duration time.Duration
+	// SampleEvery is how often a run samples its state (pods by phase,
+	// nodes by condition, utilisation per pool, metrics) into its time
+	// series; by default a 300th of Duration, in whole seconds.
+	SampleEvery time.Duration
 
 	Cluster    Cluster
 	Scheduler  Scheduler

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/kubetwin/kubetwin/core/controllers"
@@ -30,17 +31,27 @@ type simController struct {
 	pumping bool // a pump event is already scheduled
 }
 
-func newControllerDriver(w *world, ctls []controllers.Controller) *controllerDriver {
+func newControllerDriver(w *world, ctls []controllers.Controller) (*controllerDriver, error) {
 	d := &controllerDriver{w: w, errors: map[string]int{}, reconciles: map[string]int{}}
+	queues := map[string]*workqueue.Queue[controllers.Key]{}
 	for _, ctl := range ctls {
 		sc := &simController{ctl: ctl, q: workqueue.New[controllers.Key](w.eng)}
-		sc.q.SetObserver(queueWaker{func() { d.kick(sc) }})
+		queues[ctl.Name] = sc.q
 		for _, watch := range ctl.Watches {
 			w.cp.Caches.For(watch.Kind).AddHandler(controllers.Enqueuer(sc.q, watch))
 		}
 		d.ctrls = append(d.ctrls, sc)
 	}
-	return d
+	// The queues report Kubernetes' workqueue metrics, as the server's do,
+	// beside waking the driver.
+	observers, err := controllers.RegisterQueueMetrics(w.metrics, queues)
+	if err != nil {
+		return nil, fmt.Errorf("sim: %w", err)
+	}
+	for _, sc := range d.ctrls {
+		sc.q.SetObserver(teeObserver{observers[sc.ctl.Name], queueWaker{func() { d.kick(sc) }}})
+	}
+	return d, nil
 }
 
 // kick schedules a pump at the current instant unless one is pending or
@@ -82,6 +93,15 @@ func (d *controllerDriver) reconcile(sc *simController, key controllers.Key) {
 		d.pump(sc)
 	})
 }
+
+// teeObserver hands every queue observation to both observers.
+type teeObserver struct{ a, b workqueue.Observer }
+
+func (t teeObserver) Added()                   { t.a.Added(); t.b.Added() }
+func (t teeObserver) Taken(d time.Duration)    { t.a.Taken(d); t.b.Taken(d) }
+func (t teeObserver) Finished(d time.Duration) { t.a.Finished(d); t.b.Finished(d) }
+func (t teeObserver) Retried()                 { t.a.Retried(); t.b.Retried() }
+func (t teeObserver) Depth(n int)              { t.a.Depth(n); t.b.Depth(n) }
 
 // queueWaker is the work queue observer that wakes the driver whenever
 // the queue holds items; it is called under the queue's lock and only

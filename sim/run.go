@@ -54,6 +54,8 @@ type Progress struct {
 type Result struct {
 	Summary Summary
 	Pods    []*PodRecord // in creation order
+	Series  *TimeSeries  // sampled every scenario SampleEvery
+	Nodes   []NodeRecord // at the end, in pool order
 }
 
 // run is one simulation's parts.
@@ -67,6 +69,7 @@ type run struct {
 	track  *tracker
 	inv    *invariants
 	conv   *convergence
+	samp   *sampler
 }
 
 // Run plays a scenario on a fresh simulated cluster until its duration
@@ -87,7 +90,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Result, er
 	if err := r.inv.checkStore(ctx); err != nil {
 		return nil, err
 	}
-	res := &Result{Pods: r.track.pods}
+	res := &Result{Pods: r.track.pods, Series: r.samp.finish(), Nodes: r.nodeRecords()}
 	if res.Summary, err = r.summarize(ctx); err != nil {
 		return nil, err
 	}
@@ -119,6 +122,8 @@ func newRun(ctx context.Context, sc *scenarios.Scenario, opts Options) (*run, er
 	}
 	r.player = newPlayer(w, r.fleet, sc, r.conv)
 	r.player.plan()
+	r.samp = newSampler(r)
+	eng.Schedule(0, r.samp.every)
 	eng.ScheduleAt(r.player.lastPlanned+settleEvery, r.settleCheck)
 	return r, nil
 }

@@ -1,11 +1,13 @@
 package sim_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +76,8 @@ func TestQuickstartSettlesAndConverges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := run(t, sc, sc.Seed).Summary
+	res := run(t, sc, sc.Seed)
+	s := res.Summary
 	if s.Ended != "settled" || !s.Passed() {
 		t.Fatalf("ended %s, passed %v, thresholds %+v", s.Ended, s.Passed(), s.Thresholds)
 	}
@@ -89,6 +92,8 @@ func TestQuickstartSettlesAndConverges(t *testing.T) {
 	if s.Pods.Pending != 0 || s.Pods.Running != 80 || s.Nodes.Ready != 12 {
 		t.Fatalf("pods %+v nodes %+v", s.Pods, s.Nodes)
 	}
+	checkSeries(t, res.Series, 80)
+	checkNodes(t, res.Nodes, 12, 80)
 	// Every pod was written through the store, and each one's readiness
 	// woke its ReplicaSet.
 	if w := s.Work; w.Writes["Pod"] < s.Pods.Created || w.Reconciles["replicaset"] < 80 || w.Reconciles["deployment"] == 0 {
@@ -109,6 +114,21 @@ func TestSameSeedSameRun(t *testing.T) {
 	}
 	if !reflect.DeepEqual(a.Summary, b.Summary) || !reflect.DeepEqual(a.Pods, b.Pods) {
 		t.Fatal("same seed, different summaries or pod tables")
+	}
+	// The files too: the time series (metrics included) and the nodes.
+	da, db := t.TempDir(), t.TempDir()
+	if err := sim.WriteFiles(da, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.WriteFiles(db, b); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{sim.TimeSeriesFile, sim.NodesFile, sim.PodsFile, sim.SummaryFile} {
+		x, _ := os.ReadFile(filepath.Join(da, f))
+		y, _ := os.ReadFile(filepath.Join(db, f))
+		if len(x) == 0 || !bytes.Equal(x, y) {
+			t.Errorf("same seed, %s differs or is empty (%d and %d bytes)", f, len(x), len(y))
+		}
 	}
 	if a.Summary.TraceSHA256 == c.Summary.TraceSHA256 {
 		t.Fatal("seeds 5 and 6 gave the same trace")
@@ -320,5 +340,49 @@ faults:
 	s := run(t, sc, 1).Summary
 	if s.Ended != "settled" || s.VirtualSeconds < 600 || s.VirtualSeconds > 700 {
 		t.Fatalf("ended %s after %.0fs, want settled soon after the 10m fault window", s.Ended, s.VirtualSeconds)
+	}
+}
+
+// checkSeries: samples in time order, the last one showing the pods
+// running at the end, and the control plane's metrics among the series.
+func checkSeries(t *testing.T, ts *sim.TimeSeries, running int) {
+	t.Helper()
+	if ts == nil || len(ts.Times) < 10 {
+		t.Fatalf("time series %+v: want at least 10 samples", ts)
+	}
+	col := map[string]int{}
+	for j, n := range ts.Names {
+		col[n] = j
+	}
+	for _, want := range []string{"pods_running", "nodes_ready", `cpu_requested_ratio{pool="general"}`,
+		`workqueue_adds_total{name="replicaset"}`, `scheduler_schedule_attempts_total{profile="default-scheduler",result="scheduled"}`} {
+		if _, ok := col[want]; !ok {
+			t.Errorf("no series %s among %v", want, ts.Names)
+		}
+	}
+	if !slices.IsSorted(ts.Times) {
+		t.Errorf("sample times out of order: %v", ts.Times)
+	}
+	last := ts.Rows[len(ts.Rows)-1]
+	if got := last[col["pods_running"]]; got != float64(running) {
+		t.Errorf("last sample has %v pods running, want %d", got, running)
+	}
+	if r := last[col[`cpu_requested_ratio{pool="general"}`]]; r <= 0 || r > 1 {
+		t.Errorf("cpu requested ratio %v, want in (0, 1]", r)
+	}
+}
+
+// checkNodes: one record per node, the pods' requests counted on them.
+func checkNodes(t *testing.T, nodes []sim.NodeRecord, n, pods int) {
+	t.Helper()
+	total := int64(0)
+	for _, r := range nodes {
+		total += r.Pods
+		if r.CPUAllocatable <= 0 || r.CPURequested > r.CPUAllocatable || r.Ready != "True" {
+			t.Errorf("node record %+v", r)
+		}
+	}
+	if len(nodes) != n || total != int64(pods) {
+		t.Errorf("%d node records holding %d pods, want %d and %d", len(nodes), total, n, pods)
 	}
 }

@@ -115,6 +115,7 @@ type Errors struct {
 	Reconcile    map[string]int `json:"reconcile"` // failed reconciles per controller
 	Scheduler    int            `json:"scheduler"`
 	NodeWrites   int            `json:"node_writes"`
+	Metrics      int            `json:"metrics"` // failed gathers of the metrics
 	TraceWriting string         `json:"trace_writing,omitempty"`
 }
 
@@ -132,7 +133,7 @@ func (r *run) summarize(ctx context.Context) (Summary, error) {
 	s.Utilisation = r.utilisation()
 	s.Work = Work{Reconciles: r.w.ctrls.reconciles, Writes: r.w.writes}
 	s.Errors = Errors{Apply: r.player.applyErrors, Reconcile: r.w.ctrls.errors,
-		Scheduler: r.w.sched.errors, NodeWrites: r.fleet.writeErrors}
+		Scheduler: r.w.sched.errors, NodeWrites: r.fleet.writeErrors, Metrics: r.w.metricErrors}
 	if r.player.firstErr != nil {
 		s.Errors.FirstApply = r.player.firstErr.Error()
 	}
@@ -274,6 +275,26 @@ func (r *run) nodeCounts(ctx context.Context) (NodeCounts, error) {
 		}
 	}
 	return c, nil
+}
+
+// cachedNodeCounts counts the nodes as the controllers' cache holds them,
+// without copying them out of the store: for samples taken all run long.
+func (r *run) cachedNodeCounts() NodeCounts {
+	var c NodeCounts
+	// Select's filter sees every node and keeps none: a count, not a list.
+	r.w.cp.Caches.For(nodeKind).Select("", func(o api.Object) bool {
+		c.Total++
+		switch nodeReady(o.(*api.Node)) {
+		case api.ConditionTrue:
+			c.Ready++
+		case api.ConditionFalse:
+			c.NotReady++
+		default:
+			c.Unknown++
+		}
+		return false
+	})
+	return c
 }
 
 func nodeReady(n *api.Node) api.ConditionStatus {

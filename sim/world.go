@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"math/rand/v2"
 	"time"
 
@@ -41,6 +42,10 @@ type world struct {
 
 	ctrls *controllerDriver
 	sched *schedulerDriver
+	// metrics holds the scheduler's and controllers' Prometheus metrics,
+	// sampled on virtual time into the run's time series.
+	metrics      *prometheus.Registry
+	metricErrors int // failed gathers, for the summary
 }
 
 // simHistory is how many past changes the simulator's store keeps.
@@ -61,6 +66,7 @@ func newWorld(eng *Engine, sc *scenarios.Scenario, opts Options) (*world, error)
 			work: sc.Latency.ControllerWork, scheduling: sc.Latency.Scheduling, r: eng.Rand("latency")}}
 	// The simulator delivers changes through OnCommit, never through store
 	// watches, so the store keeps only a short history of old versions.
+	w.metrics = prometheus.NewRegistry()
 	w.store = memory.New(memory.Options{Clock: eng, Rand: eng.Rand("store"), OnCommit: w.onCommit, HistorySize: simHistory})
 	w.reg = registry.New(w.store, eng)
 	w.reg.GracefulPodDeletion = true // the simulated nodes confirm deletions, as kubelets do
@@ -68,12 +74,15 @@ func newWorld(eng *Engine, sc *scenarios.Scenario, opts Options) (*world, error)
 		Profiles: sc.Scheduler.Profiles, Plugins: opts.Plugins,
 		NodeMonitorGracePeriod: sc.Cluster.NodeMonitorGracePeriod,
 		NodeMonitorPeriod:      sc.Cluster.NodeMonitorPeriod,
+		Metrics:                w.metrics,
 		Events:                 events.Options{}}) // synchronous: deterministic
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
 	w.cp = cp
-	w.ctrls = newControllerDriver(w, cp.Controllers)
+	if w.ctrls, err = newControllerDriver(w, cp.Controllers); err != nil {
+		return nil, err
+	}
 	w.sched = newSchedulerDriver(w, sc.Latency.MeasuredScheduling, opts.Stopwatch)
 	return w, nil
 }

@@ -85,8 +85,9 @@ func printSimSummary(w io.Writer, s sim.Summary, dir string) {
 		}
 	}
 	fmt.Fprintf(w, "invariant violations: %d; thresholds met: %d of %d\n", s.Violations, met, len(s.Thresholds))
-	fmt.Fprintf(w, "results: %s, %s, %s\n", filepath.Join(dir, sim.SummaryFile),
-		filepath.Join(dir, sim.PodsFile), filepath.Join(dir, sim.TraceFile))
+	fmt.Fprintf(w, "results: %s, %s, %s, %s, %s\n", filepath.Join(dir, sim.SummaryFile),
+		filepath.Join(dir, sim.PodsFile), filepath.Join(dir, sim.NodesFile),
+		filepath.Join(dir, sim.TimeSeriesFile), filepath.Join(dir, sim.TraceFile))
 }
 
 func printConvergence(w io.Writer, recs []*sim.ConvergenceRecord) {

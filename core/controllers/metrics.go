@@ -96,12 +96,28 @@ func (o *queueObserver) Depth(n int)                 { o.depth.Set(float64(n)) }
 // RegisterMetrics exports every controller's work queue metrics on reg
 // under Kubernetes' names; call it before Run.
 func (r *Runner) RegisterMetrics(reg prometheus.Registerer) error {
-	m := newQueueMetrics(r.queues)
-	for name, q := range r.queues {
-		q.SetObserver(m.observer(name))
+	observers, err := RegisterQueueMetrics(reg, r.queues)
+	if err != nil {
+		return err
 	}
-	if err := reg.Register(m); err != nil {
-		return fmt.Errorf("register workqueue metrics: %w", err)
+	for name, q := range r.queues {
+		q.SetObserver(observers[name])
 	}
 	return nil
+}
+
+// RegisterQueueMetrics exports the work queue metrics of queues (by
+// controller name) on reg and returns the observer that feeds each
+// queue's series, for a driver that owns its queues (the simulator) to
+// install beside its own.
+func RegisterQueueMetrics(reg prometheus.Registerer, queues map[string]*workqueue.Queue[Key]) (map[string]workqueue.Observer, error) {
+	m := newQueueMetrics(queues)
+	if err := reg.Register(m); err != nil {
+		return nil, fmt.Errorf("register workqueue metrics: %w", err)
+	}
+	out := make(map[string]workqueue.Observer, len(queues))
+	for name := range queues {
+		out[name] = m.observer(name)
+	}
+	return out, nil
 }
