@@ -208,6 +208,9 @@ type LoadBalancerStatus struct {
 	Ingress []LoadBalancerIngress `json:"ingress,omitempty"`
 }
 
+// IsZero reports an empty list as zero, for omitzero (see ResourceRequirements.IsZero).
+func (s LoadBalancerStatus) IsZero() bool { return len(s.Ingress) == 0 }
+
 // LoadBalancerIngress is one ingress point of a load balancer.
 type LoadBalancerIngress struct {
 	IP       string `json:"ip,omitempty"`

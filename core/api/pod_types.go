@@ -86,6 +86,11 @@ type ResourceRequirements struct {
 	Requests ResourceList `json:"requests,omitempty"`
 }
 
+// IsZero reports whether neither list holds anything, so that omitzero
+// leaves out empty-but-allocated lists as it does absent ones and an
+// object reads back exactly as it was written.
+func (r ResourceRequirements) IsZero() bool { return len(r.Limits) == 0 && len(r.Requests) == 0 }
+
 // Container is one process image in a pod.
 type Container struct {
 	Name                     string                  `json:"name"`
