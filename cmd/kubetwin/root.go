@@ -26,6 +26,7 @@ func newRootCommand() *cobra.Command {
 		newProxyCommand(),
 		newRealCommand(),
 		newSimCommand(),
+		newReportCommand(),
 	)
 	return root
 }
