@@ -33,12 +33,14 @@ func TestRunDefaultJob(t *testing.T) {
 		"rollout web at 5m0s",
 		"invariant violations: 0; thresholds met: 3 of 3",
 		"results: " + filepath.Join(dir, "summary.json"),
+		"report: " + filepath.Join(dir, "report.html"),
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	for _, f := range []string{"summary.json", "pods.csv", "trace.csv.gz"} {
+	for _, f := range []string{"summary.json", "pods.csv", "nodes.csv", "timeseries.csv", "trace.csv.gz",
+		"report.html", "report.md", "plots/pods_by_state.svg", "tables/latency.csv"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
 		}

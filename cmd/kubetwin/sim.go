@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubetwin/kubetwin/reports"
 	"github.com/kubetwin/kubetwin/scenarios"
 	"github.com/kubetwin/kubetwin/sim"
 )
@@ -113,6 +114,11 @@ func runSim(ctx context.Context, o simOptions, out, errOut io.Writer) error {
 		return err
 	}
 	printSimSummary(out, res.Summary, o.out)
+	html, err := reports.Build(o.out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "report: %s\n", html)
 	return verdict(res.Summary, o, errOut)
 }
 
