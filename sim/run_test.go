@@ -3,6 +3,8 @@ package sim_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -384,5 +386,24 @@ func checkNodes(t *testing.T, nodes []sim.NodeRecord, n, pods int) {
 	}
 	if len(nodes) != n || total != int64(pods) {
 		t.Errorf("%d node records holding %d pods, want %d and %d", len(nodes), total, n, pods)
+	}
+}
+
+// trace_sha256 is the hash of the trace file, and a run gives the same
+// hash whether or not it writes the trace.
+func TestTraceHashIsTheFiles(t *testing.T) {
+	sc, err := scenarios.Open("quickstart", []string{"nodes=6"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trace bytes.Buffer
+	with, err := sim.Run(context.Background(), sc, sim.Options{Seed: 3, Trace: &trace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	without := run(t, sc, 3)
+	sum := sha256.Sum256(trace.Bytes())
+	if got := hex.EncodeToString(sum[:]); with.Summary.TraceSHA256 != got || without.Summary.TraceSHA256 != got {
+		t.Fatalf("trace file %s, hash with the file %s, without %s", got, with.Summary.TraceSHA256, without.Summary.TraceSHA256)
 	}
 }
