@@ -26,7 +26,7 @@ var errRunFailed = errors.New("run failed its checks")
 
 func newSimCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "sim", Short: "Run scenarios on the discrete-event simulator"}
-	cmd.AddCommand(newSimRunCommand(), newSimScenariosCommand())
+	cmd.AddCommand(newSimRunCommand(), newSimSweepCommand(), newSimScenariosCommand())
 	return cmd
 }
 
