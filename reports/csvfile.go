@@ -142,3 +142,28 @@ func (c *csvFile) parse(col, s string) (float64, error) {
 	}
 	return x, nil
 }
+
+// readRows reads every data row of the CSV file at path, which must have
+// the columns, through row.
+func readRows[T any](path string, columns []string, row func(*csvFile) (T, error)) ([]T, error) {
+	c, err := openCSV(path, columns)
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	var out []T
+	for {
+		ok, err := c.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return out, nil
+		}
+		r, err := row(c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+}

@@ -28,27 +28,7 @@ const (
 	ReadyUnknown = "Unknown"
 )
 
-func readNodes(path string) (nodes []Node, err error) {
-	c, err := openCSV(path, nodeColumns)
-	if err != nil {
-		return nil, err
-	}
-	defer c.close()
-	for {
-		ok, err := c.next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nodes, nil
-		}
-		n, err := nodeRow(c)
-		if err != nil {
-			return nil, err
-		}
-		nodes = append(nodes, n)
-	}
-}
+func readNodes(path string) ([]Node, error) { return readRows(path, nodeColumns, nodeRow) }
 
 func nodeRow(c *csvFile) (Node, error) {
 	n := Node{Name: c.str("node"), Pool: c.str("pool"), Zone: c.str("zone"), Ready: c.str("ready")}

@@ -15,27 +15,7 @@ var podColumns = []string{"name", "namespace", "workload", "node", "created", "s
 
 // readPods reads pods.csv; every moment after creation must come no
 // earlier than the creation itself, or a latency would be negative.
-func readPods(path string) (pods []Pod, err error) {
-	c, err := openCSV(path, podColumns)
-	if err != nil {
-		return nil, err
-	}
-	defer c.close()
-	for {
-		ok, err := c.next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return pods, nil
-		}
-		p, err := podRow(c)
-		if err != nil {
-			return nil, err
-		}
-		pods = append(pods, p)
-	}
-}
+func readPods(path string) ([]Pod, error) { return readRows(path, podColumns, podRow) }
 
 func podRow(c *csvFile) (Pod, error) {
 	p := Pod{Name: c.str("name"), Namespace: c.str("namespace"), Workload: c.str("workload"),

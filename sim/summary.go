@@ -263,18 +263,24 @@ func (r *run) nodeCounts(ctx context.Context) (NodeCounts, error) {
 	if err != nil {
 		return NodeCounts{}, fmt.Errorf("sim: list nodes: %w", err)
 	}
-	c := NodeCounts{Total: len(res.Items)}
+	var c NodeCounts
 	for _, o := range res.Items {
-		switch nodeReady(o.(*api.Node)) {
-		case api.ConditionTrue:
-			c.Ready++
-		case api.ConditionFalse:
-			c.NotReady++
-		default:
-			c.Unknown++
-		}
+		c.add(o.(*api.Node))
 	}
 	return c, nil
+}
+
+// add counts a node by its Ready condition.
+func (c *NodeCounts) add(n *api.Node) {
+	c.Total++
+	switch nodeReady(n) {
+	case api.ConditionTrue:
+		c.Ready++
+	case api.ConditionFalse:
+		c.NotReady++
+	default:
+		c.Unknown++
+	}
 }
 
 // cachedNodeCounts counts the nodes as the controllers' cache holds them,
@@ -283,15 +289,7 @@ func (r *run) cachedNodeCounts() NodeCounts {
 	var c NodeCounts
 	// Select's filter sees every node and keeps none: a count, not a list.
 	r.w.cp.Caches.For(nodeKind).Select("", func(o api.Object) bool {
-		c.Total++
-		switch nodeReady(o.(*api.Node)) {
-		case api.ConditionTrue:
-			c.Ready++
-		case api.ConditionFalse:
-			c.NotReady++
-		default:
-			c.Unknown++
-		}
+		c.add(o.(*api.Node))
 		return false
 	})
 	return c
