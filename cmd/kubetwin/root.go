@@ -27,6 +27,7 @@ func newRootCommand() *cobra.Command {
 		newRealCommand(),
 		newSimCommand(),
 		newReportCommand(),
+		newPlanCommand(),
 	)
 	return root
 }
