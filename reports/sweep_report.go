@@ -146,8 +146,12 @@ func comparisonRow(m sweepMetric, variant int, xs, base []float64) []Value {
 	baseMean, _, _ := MeanCI(base, 0.95)
 	p := Welch(xs, base)
 	sig := Missing("too few runs")
-	if !math.IsNaN(p) {
-		sig = Bool(p < Significance, "yes", "no")
+	switch {
+	case math.IsNaN(p):
+	case p < Significance:
+		sig = Text("yes") // text, not a pass/fail cell: a difference is neither
+	default:
+		sig = Text("no")
 	}
 	return append(row, num(mean-baseMean, m.format), num(p, FormatNumber), sig)
 }
