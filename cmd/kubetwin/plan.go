@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 
@@ -78,8 +76,8 @@ func runPlan(ctx context.Context, o planOptions, out io.Writer) error {
 	if answer > 0 {
 		pl.Margins = s.margins[answer]
 	}
-	if err := writePlan(o.out, pl); err != nil {
-		return err
+	if err := writeJSONFile(o.out, reports.PlanFile, pl); err != nil {
+		return fmt.Errorf("plan: %w", err)
 	}
 	html, err := reports.BuildPlan(o.out)
 	if err != nil {
@@ -191,18 +189,7 @@ func (s *planSearch) runOne(ctx context.Context, count int, seed uint64, dir str
 		return nil, err
 	}
 	sc.Cluster.Pools[poolIndex(sc, s.o.pool)].Count = count
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	res, err := runWithTrace(ctx, sc, simOptions{scenario: s.o.scenario, seed: seed, seedSet: true, out: dir, noProgress: true}, io.Discard)
-	if err != nil {
-		return nil, err
-	}
-	if err := sim.WriteFiles(dir, res); err != nil {
-		return nil, err
-	}
-	_, err = reports.Build(dir)
-	return res, err
+	return runIntoDir(ctx, sc, s.o.scenario, seed, dir)
 }
 
 // failure is why a run does not pass: its first missed threshold or its
@@ -275,18 +262,4 @@ func worse(op string, a, b float64) float64 {
 		return min(a, b)
 	}
 	return a
-}
-
-func writePlan(dir string, p *reports.Plan) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("plan: %w", err)
-	}
-	b, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return fmt.Errorf("plan: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, reports.PlanFile), append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("plan: %w", err)
-	}
-	return nil
 }

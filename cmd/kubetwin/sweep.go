@@ -86,8 +86,8 @@ func runSweep(ctx context.Context, o sweepOptions, out, errOut io.Writer) error 
 		}
 	}
 	sw := reports.Sweep{Scenario: o.scenario, Variants: labels, Seeds: seeds, Runs: runJobs(ctx, o, jobs, errOut)}
-	if err := writeSweep(o.out, &sw); err != nil {
-		return err
+	if err := writeJSONFile(o.out, reports.SweepFile, &sw); err != nil {
+		return fmt.Errorf("sweep: %w", err)
 	}
 	html, err := reports.BuildSweep(o.out)
 	if err != nil {
@@ -132,40 +132,43 @@ func runJobs(ctx context.Context, o sweepOptions, jobs []sweepJob, errOut io.Wri
 func runSweepJob(ctx context.Context, o sweepOptions, j sweepJob) reports.SweepRun {
 	r := reports.SweepRun{Variant: j.variant, Seed: j.seed, Dir: j.dir}
 	dir := filepath.Join(o.out, j.dir)
-	err := func() error {
-		sc, err := scenarios.Open(o.scenario, j.sets)
-		if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		so := simOptions{scenario: o.scenario, seed: j.seed, seedSet: true, sets: j.sets, out: dir, noProgress: true}
-		res, err := runWithTrace(ctx, sc, so, io.Discard)
-		if err != nil {
-			return err
-		}
-		if err := sim.WriteFiles(dir, res); err != nil {
-			return err
-		}
-		_, err = reports.Build(dir)
-		return err
-	}()
+	sc, err := scenarios.Open(o.scenario, j.sets)
+	if err == nil {
+		_, err = runIntoDir(ctx, sc, o.scenario, j.seed, dir)
+	}
 	if err != nil {
 		r.Error = err.Error()
 	}
 	return r
 }
 
-func writeSweep(dir string, sw *reports.Sweep) error {
-	b, err := json.MarshalIndent(sw, "", "  ")
+// runIntoDir runs sc with seed quietly and writes its files and report
+// into dir, as `sim run --out dir` does: one run of a sweep or a plan.
+func runIntoDir(ctx context.Context, sc *scenarios.Scenario, name string, seed uint64, dir string) (*sim.Result, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	res, err := runWithTrace(ctx, sc, simOptions{scenario: name, seed: seed, seedSet: true, out: dir, noProgress: true}, io.Discard)
 	if err != nil {
-		return fmt.Errorf("sweep: %w", err)
+		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, reports.SweepFile), append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("sweep: %w", err)
+	if err := sim.WriteFiles(dir, res); err != nil {
+		return nil, err
 	}
-	return nil
+	_, err = reports.Build(dir)
+	return res, err
+}
+
+// writeJSONFile writes v, indented, as the file dir/name.
+func writeJSONFile(dir, name string, v any) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, name), append(b, '\n'), 0o644)
 }
 
 // parseSeeds reads "1-10", "1,4,7-9": ascending ranges and single
