@@ -65,14 +65,22 @@ func (w *worker) adopt(prev map[string][]found) {
 
 // cleanOrphans removes the containers and network namespaces of pods that
 // are no longer bound here: they were deleted while the agent was down.
+// Pods keep arriving while it runs, so it lists the containers and
+// namespaces first and reads the live pods after: a worker starts (and
+// attaches) only for a pod already in the cache, so whatever the lists
+// hold belongs to a pod the later read sees, unless that pod is gone.
 func (a *Agent) cleanOrphans(ctx context.Context) error {
-	live := map[string]bool{}
-	for _, o := range a.pods.List("", nil) {
-		live[o.(*api.Pod).UID] = true
-	}
 	ids, err := a.cfg.Runtime.List(ctx)
 	if err != nil {
 		return err
+	}
+	uids, err := a.cfg.Network.Attached()
+	if err != nil {
+		return err
+	}
+	live := map[string]bool{}
+	for _, o := range a.pods.List("", nil) {
+		live[o.(*api.Pod).UID] = true
 	}
 	for _, id := range ids {
 		st, err := a.cfg.Runtime.Status(ctx, id)
@@ -85,10 +93,6 @@ func (a *Agent) cleanOrphans(ctx context.Context) error {
 		if err := a.cfg.Runtime.Remove(ctx, id); err != nil {
 			return fmt.Errorf("remove orphan %s: %w", id, err)
 		}
-	}
-	uids, err := a.cfg.Network.Attached()
-	if err != nil {
-		return err
 	}
 	for _, uid := range uids {
 		if !live[uid] {
