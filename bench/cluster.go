@@ -11,19 +11,11 @@ import (
 )
 
 var (
-	nodeKind = mustKind(api.CoreV1, "Node")
-	podKind  = mustKind(api.CoreV1, "Pod")
-	nsKind   = mustKind(api.CoreV1, "Namespace")
-	pcKind   = mustKind(api.SchedulingV1, "PriorityClass")
+	nodeKind = api.MustLookupKind(api.CoreV1, "Node")
+	podKind  = api.MustLookupKind(api.CoreV1, "Pod")
+	nsKind   = api.MustLookupKind(api.CoreV1, "Namespace")
+	pcKind   = api.MustLookupKind(api.SchedulingV1, "PriorityClass")
 )
-
-func mustKind(apiVersion, kind string) *api.Kind {
-	k, err := api.LookupKind(apiVersion, kind)
-	if err != nil {
-		panic(fmt.Sprintf("bench: %v", err))
-	}
-	return k
-}
 
 // seed creates the namespace and the priority classes every case may use.
 func seed(ctx context.Context, r *registry.Registry) error {

@@ -1,27 +1,17 @@
 package sim
 
 import (
-	"fmt"
-
 	"github.com/kubetwin/kubetwin/core/api"
 )
 
 // The kinds the simulator reads and writes itself.
 var (
-	podKind        = mustKind(api.CoreV1, "Pod")
-	nodeKind       = mustKind(api.CoreV1, "Node")
-	leaseKind      = mustKind(api.CoordinationV1, "Lease")
-	namespaceKind  = mustKind(api.CoreV1, "Namespace")
-	deploymentKind = mustKind(api.AppsV1, "Deployment")
-	replicaSetKind = mustKind(api.AppsV1, "ReplicaSet")
-	daemonSetKind  = mustKind(api.AppsV1, "DaemonSet")
-	jobKind        = mustKind(api.BatchV1, "Job")
+	podKind        = api.MustLookupKind(api.CoreV1, "Pod")
+	nodeKind       = api.MustLookupKind(api.CoreV1, "Node")
+	leaseKind      = api.MustLookupKind(api.CoordinationV1, "Lease")
+	namespaceKind  = api.MustLookupKind(api.CoreV1, "Namespace")
+	deploymentKind = api.MustLookupKind(api.AppsV1, "Deployment")
+	replicaSetKind = api.MustLookupKind(api.AppsV1, "ReplicaSet")
+	daemonSetKind  = api.MustLookupKind(api.AppsV1, "DaemonSet")
+	jobKind        = api.MustLookupKind(api.BatchV1, "Job")
 )
-
-func mustKind(apiVersion, kind string) *api.Kind {
-	k, err := api.LookupKind(apiVersion, kind)
-	if err != nil {
-		panic(fmt.Sprintf("sim: %s %s: %v", apiVersion, kind, err))
-	}
-	return k
-}

@@ -102,6 +102,16 @@ func LookupKind(apiVersion, kind string) (*Kind, error) {
 	return k, nil
 }
 
+// MustLookupKind is LookupKind for kinds a package names at start-up;
+// an unknown one is a programming error, so it panics.
+func MustLookupKind(apiVersion, kind string) *Kind {
+	k, err := LookupKind(apiVersion, kind)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
 // LookupResource finds a kind by its group and plural resource name.
 func LookupResource(group, resource string) (*Kind, error) {
 	for _, k := range kinds {

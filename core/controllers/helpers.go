@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/controllers/cache"
@@ -22,19 +21,11 @@ var _ Client = (*registry.Registry)(nil)
 
 // The kinds the controllers in this tree read and write.
 var (
-	PodKind        = mustKind(api.CoreV1, "Pod")
-	ServiceKind    = mustKind(api.CoreV1, "Service")
-	EndpointsKind  = mustKind(api.CoreV1, "Endpoints")
-	ReplicaSetKind = mustKind(api.AppsV1, "ReplicaSet")
+	PodKind        = api.MustLookupKind(api.CoreV1, "Pod")
+	ServiceKind    = api.MustLookupKind(api.CoreV1, "Service")
+	EndpointsKind  = api.MustLookupKind(api.CoreV1, "Endpoints")
+	ReplicaSetKind = api.MustLookupKind(api.AppsV1, "ReplicaSet")
 )
-
-func mustKind(apiVersion, kind string) *api.Kind {
-	k, err := api.LookupKind(apiVersion, kind)
-	if err != nil {
-		panic(fmt.Sprintf("controllers: %s %s: %v", apiVersion, kind, err))
-	}
-	return k
-}
 
 // PodNodeIndex names the pod cache's index by spec.nodeName.
 const PodNodeIndex = "spec.nodeName"

@@ -32,7 +32,7 @@ type ObjectReference struct {
 // write to the pod (a status update, a label change).
 const maxBindRetries = 5
 
-var podKind = mustKind("v1", "Pod")
+var podKind = api.MustLookupKind(api.CoreV1, "Pod")
 
 // IsConflict reports whether err is a Conflict API error or store error.
 func IsConflict(err error) bool {

@@ -25,18 +25,10 @@ const (
 )
 
 var (
-	nsKind  = mustKind("v1", "Namespace")
-	pcKind  = mustKind(api.SchedulingV1, "PriorityClass")
-	svcKind = mustKind("v1", "Service")
+	nsKind  = api.MustLookupKind("v1", "Namespace")
+	pcKind  = api.MustLookupKind(api.SchedulingV1, "PriorityClass")
+	svcKind = api.MustLookupKind("v1", "Service")
 )
-
-func mustKind(apiVersion, kind string) *api.Kind {
-	k, err := api.LookupKind(apiVersion, kind)
-	if err != nil {
-		panic(fmt.Sprintf("registry: %v", err))
-	}
-	return k
-}
 
 // HasStatus reports whether objects of kind carry a status, and so serve
 // the status subresource.

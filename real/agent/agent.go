@@ -9,7 +9,6 @@ package agent
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/netip"
 	"sync"
 	"time"
@@ -277,16 +276,8 @@ func (a *Agent) workerOf(namespace, name string) *worker {
 	return nil
 }
 
-func mustKind(apiVersion, kind string) *api.Kind {
-	k, err := api.LookupKind(apiVersion, kind)
-	if err != nil {
-		panic(fmt.Sprintf("agent: %v", err))
-	}
-	return k
-}
-
 var (
-	podKind   = mustKind(api.CoreV1, "Pod")
-	nodeKind  = mustKind(api.CoreV1, "Node")
-	leaseKind = mustKind(api.CoordinationV1, "Lease")
+	podKind   = api.MustLookupKind(api.CoreV1, "Pod")
+	nodeKind  = api.MustLookupKind(api.CoreV1, "Node")
+	leaseKind = api.MustLookupKind(api.CoordinationV1, "Lease")
 )

@@ -14,15 +14,7 @@ import (
 )
 
 // podKind is the kind Bind writes to.
-var podKind = mustKind(api.CoreV1, "Pod")
-
-func mustKind(apiVersion, kind string) *api.Kind {
-	k, err := api.LookupKind(apiVersion, kind)
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
+var podKind = api.MustLookupKind(api.CoreV1, "Pod")
 
 // collectionPath is the REST path of kind's objects in namespace ("" for
 // all namespaces, or a cluster-scoped kind).

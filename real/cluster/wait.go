@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -98,14 +97,6 @@ func sleep(ctx context.Context) error {
 }
 
 var (
-	nsKind   = mustKind("Namespace")
-	nodeKind = mustKind("Node")
+	nsKind   = api.MustLookupKind(api.CoreV1, "Namespace")
+	nodeKind = api.MustLookupKind(api.CoreV1, "Node")
 )
-
-func mustKind(kind string) *api.Kind {
-	k, err := api.LookupKind(api.CoreV1, kind)
-	if err != nil {
-		panic(errors.New("cluster: " + err.Error()))
-	}
-	return k
-}

@@ -37,17 +37,9 @@ var ErrRunning = errors.New("proxy: already running")
 var ErrNoEndpoints = errors.New("no ready endpoints")
 
 var (
-	serviceKind   = mustKind("Service")
-	endpointsKind = mustKind("Endpoints")
+	serviceKind   = api.MustLookupKind(api.CoreV1, "Service")
+	endpointsKind = api.MustLookupKind(api.CoreV1, "Endpoints")
 )
-
-func mustKind(kind string) *api.Kind {
-	k, err := api.LookupKind(api.CoreV1, kind)
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
 
 // Config says where the proxy reads Services and Endpoints and how it serves them.
 type Config struct {

@@ -24,17 +24,9 @@ const Component = "daemonset-controller"
 
 // The kinds this controller reads besides pods.
 var (
-	DaemonSetKind = mustKind(api.AppsV1, "DaemonSet")
-	NodeKind      = mustKind(api.CoreV1, "Node")
+	DaemonSetKind = api.MustLookupKind(api.AppsV1, "DaemonSet")
+	NodeKind      = api.MustLookupKind(api.CoreV1, "Node")
 )
-
-func mustKind(apiVersion, kind string) *api.Kind {
-	k, err := api.LookupKind(apiVersion, kind)
-	if err != nil {
-		panic(fmt.Sprintf("daemonset: %s %s: %v", apiVersion, kind, err))
-	}
-	return k
-}
 
 // Controller reconciles DaemonSets.
 type Controller struct {

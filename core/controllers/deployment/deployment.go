@@ -27,15 +27,7 @@ const Name = "deployment"
 const Component = "deployment-controller"
 
 // DeploymentKind is the kind this controller reconciles.
-var DeploymentKind = mustKind(api.AppsV1, "Deployment")
-
-func mustKind(apiVersion, kind string) *api.Kind {
-	k, err := api.LookupKind(apiVersion, kind)
-	if err != nil {
-		panic(fmt.Sprintf("deployment: %s %s: %v", apiVersion, kind, err))
-	}
-	return k
-}
+var DeploymentKind = api.MustLookupKind(api.AppsV1, "Deployment")
 
 // Controller reconciles Deployments.
 type Controller struct {

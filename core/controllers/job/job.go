@@ -23,15 +23,7 @@ const Name = "job"
 const Component = "job-controller"
 
 // JobKind is batch/v1 Job, the kind this controller reconciles.
-var JobKind = mustKind(api.BatchV1, "Job")
-
-func mustKind(apiVersion, kind string) *api.Kind {
-	k, err := api.LookupKind(apiVersion, kind)
-	if err != nil {
-		panic(fmt.Sprintf("job: %s %s: %v", apiVersion, kind, err))
-	}
-	return k
-}
+var JobKind = api.MustLookupKind(api.BatchV1, "Job")
 
 // Controller reconciles Jobs.
 type Controller struct {

@@ -26,15 +26,7 @@ const Name = "namespace"
 const RemainingRequeue = 5 * time.Second
 
 // NamespaceKind is v1 Namespace, the controller's primary kind.
-var NamespaceKind = mustKind(api.CoreV1, "Namespace")
-
-func mustKind(apiVersion, kind string) *api.Kind {
-	k, err := api.LookupKind(apiVersion, kind)
-	if err != nil {
-		panic(fmt.Sprintf("namespace: %s %s: %v", apiVersion, kind, err))
-	}
-	return k
-}
+var NamespaceKind = api.MustLookupKind(api.CoreV1, "Namespace")
 
 // Client is what the controller writes and lists through; the
 // *registry.Registry satisfies it. It lists live, not from caches, so it

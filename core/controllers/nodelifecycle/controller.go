@@ -42,17 +42,9 @@ var MonitorKey = controllers.Key{Name: ":monitor"}
 
 // The kinds the controller reads and writes.
 var (
-	NodeKind  = mustKind(api.CoreV1, "Node")
-	LeaseKind = mustKind(api.CoordinationV1, "Lease")
+	NodeKind  = api.MustLookupKind(api.CoreV1, "Node")
+	LeaseKind = api.MustLookupKind(api.CoordinationV1, "Lease")
 )
-
-func mustKind(apiVersion, kind string) *api.Kind {
-	k, err := api.LookupKind(apiVersion, kind)
-	if err != nil {
-		panic(fmt.Sprintf("nodelifecycle: %s %s: %v", apiVersion, kind, err))
-	}
-	return k
-}
 
 // Controller is the node lifecycle controller; its exported fields are
 // its configuration and may be changed before the first reconcile.

@@ -32,15 +32,7 @@ const Period = 20 * time.Second
 var Key = controllers.Key{Name: Name}
 
 // NodeKind is v1 Node, whose absence makes a bound pod an orphan.
-var NodeKind = mustKind(api.CoreV1, "Node")
-
-func mustKind(apiVersion, kind string) *api.Kind {
-	k, err := api.LookupKind(apiVersion, kind)
-	if err != nil {
-		panic(fmt.Sprintf("podgc: %s %s: %v", apiVersion, kind, err))
-	}
-	return k
-}
+var NodeKind = api.MustLookupKind(api.CoreV1, "Node")
 
 // Controller collects pods.
 type Controller struct {

@@ -36,17 +36,9 @@ type Client interface {
 var _ Client = (*registry.Registry)(nil)
 
 var (
-	podKind  = mustKind("Pod")
-	nodeKind = mustKind("Node")
+	podKind  = api.MustLookupKind(api.CoreV1, "Pod")
+	nodeKind = api.MustLookupKind(api.CoreV1, "Node")
 )
-
-func mustKind(kind string) *api.Kind {
-	k, err := api.LookupKind(api.CoreV1, kind)
-	if err != nil {
-		panic(fmt.Sprintf("scheduler driver: %v", err))
-	}
-	return k
-}
 
 // statusRetries bounds retries of a status write after a concurrent
 // change to the pod.
