@@ -60,7 +60,7 @@ func (d *player) mutate(a scenarios.Action, label string, change func(api.Object
 			continue
 		}
 		m := obj.GetObjectMeta()
-		cur, err := d.w.reg.Get(ctx, kind, m.Namespace, m.Name)
+		cur, err := d.api.Get(ctx, kind, m.Namespace, m.Name)
 		if err != nil {
 			d.fail(fmt.Errorf("%s: %w", label, err))
 			continue
@@ -69,7 +69,7 @@ func (d *player) mutate(a scenarios.Action, label string, change func(api.Object
 		if !change(next) {
 			continue
 		}
-		if _, err := d.w.reg.Update(ctx, kind, next, registry.UpdateOptions{}); err != nil {
+		if _, err := d.api.Update(ctx, kind, next, registry.UpdateOptions{}); err != nil {
 			d.fail(fmt.Errorf("%s: %w", label, err))
 		}
 	}
@@ -119,7 +119,7 @@ func (d *player) delete(wl *scenarios.Workload, label string) {
 			continue
 		}
 		m := obj.GetObjectMeta()
-		if _, _, err := d.w.reg.Delete(ctx, kind, m.Namespace, m.Name, registry.DeleteOptions{}); err != nil {
+		if _, _, err := d.api.Delete(ctx, kind, m.Namespace, m.Name, registry.DeleteOptions{}); err != nil {
 			d.fail(fmt.Errorf("%s: %w", label, err))
 		}
 	}

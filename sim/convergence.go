@@ -24,7 +24,10 @@ type ConvergenceRecord struct {
 // until every workload it affects is fully available again, or, for a
 // deletion, entirely gone.
 type convergence struct {
-	w    *world
+	eng     *Engine
+	current func(ctx context.Context, kind *api.Kind, namespace, name string) (api.Object, error)
+	// down reports whether a fault holds a node crashed or partitioned.
+	down func(node string) bool
 	sc   *scenarios.Scenario
 	live map[string]int // pods not yet deleted, per workload
 	// active counts, per node, bound pods that are neither finished nor
@@ -43,11 +46,12 @@ type pendingConvergence struct {
 	deletion bool
 	// nodes a fault hit: while one is still out, pods the control plane
 	// has not yet replaced there keep the workloads from converging.
-	nodes []*simNode
+	nodes []string
 }
 
-func newConvergence(w *world, sc *scenarios.Scenario) *convergence {
-	return &convergence{w: w, sc: sc, live: map[string]int{}, deleted: map[string]bool{}, active: map[string]int{}}
+func newConvergence(eng *Engine, m *Mode, sc *scenarios.Scenario) *convergence {
+	return &convergence{eng: eng, current: m.Current, down: func(string) bool { return false }, sc: sc,
+		live: map[string]int{}, deleted: map[string]bool{}, active: map[string]int{}}
 }
 
 // start begins timing an action on a workload.
@@ -61,13 +65,13 @@ func (c *convergence) start(a scenarios.Action, label string) {
 // startFault begins timing a fault on nodes: every standing workload must
 // be fully available again, and none may still count on pods on a node
 // that is still out.
-func (c *convergence) startFault(label string, nodes []*simNode) {
+func (c *convergence) startFault(label string, nodes []string) {
 	c.add(&pendingConvergence{targets: c.standing(), nodes: nodes}, label)
 }
 
 func (c *convergence) add(p *pendingConvergence, label string) {
-	p.rec = &ConvergenceRecord{Action: label, AtSeconds: c.w.eng.Elapsed().Seconds()}
-	p.at = c.w.eng.Elapsed()
+	p.rec = &ConvergenceRecord{Action: label, AtSeconds: c.eng.Elapsed().Seconds()}
+	p.at = c.eng.Elapsed()
 	for _, t := range p.targets {
 		p.rec.Workloads = append(p.rec.Workloads, t.Name)
 	}
@@ -137,12 +141,12 @@ func (c *convergence) schedule() {
 		return
 	}
 	c.queued = true
-	c.w.eng.Schedule(0, c.check)
+	c.eng.Schedule(0, c.check)
 }
 
 func (c *convergence) check() {
 	c.queued = false
-	now := c.w.eng.Elapsed()
+	now := c.eng.Elapsed()
 	c.open = slices.DeleteFunc(c.open, func(p *pendingConvergence) bool {
 		if !c.done(p) {
 			return false
@@ -158,7 +162,7 @@ func (c *convergence) settled() bool { return len(c.open) == 0 }
 
 func (c *convergence) done(p *pendingConvergence) bool {
 	for _, n := range p.nodes {
-		if n.state != nodeUp && c.active[n.name] > 0 {
+		if c.down(n) && c.active[n] > 0 {
 			return false
 		}
 	}
@@ -206,7 +210,7 @@ func (c *convergence) get(obj api.Object) (api.Object, error) {
 		return nil, err
 	}
 	m := obj.GetObjectMeta()
-	cur, err := c.w.reg.Get(context.Background(), kind, m.Namespace, m.Name)
+	cur, err := c.current(context.Background(), kind, m.Namespace, m.Name)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}

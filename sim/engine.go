@@ -80,6 +80,15 @@ func (e *Engine) RunUntil(end time.Duration) bool {
 	return e.stopped
 }
 
+// Next is when the next event is due, as an offset from the start; false
+// when none is queued. A driver on the wall clock sleeps until then.
+func (e *Engine) Next() (time.Duration, bool) {
+	if len(e.queue) == 0 {
+		return 0, false
+	}
+	return time.Duration(e.queue[0].at), true
+}
+
 // Stop makes Step and RunUntil return at once; the event being run finishes.
 func (e *Engine) Stop() { e.stopped = true }
 

@@ -1,9 +1,45 @@
 package sim
 
 import (
+	"fmt"
+
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/controllers"
 )
+
+var _ Nodes = (*fleet)(nil)
+
+// node finds a simulated node by name.
+func (f *fleet) node(name string) (*simNode, error) {
+	n := f.byName[name]
+	if n == nil {
+		return nil, fmt.Errorf("sim: no node %s", name)
+	}
+	return n, nil
+}
+
+// Crash implements Nodes.
+func (f *fleet) Crash(name string) error { return f.with(name, f.crash) }
+
+// Partition implements Nodes.
+func (f *fleet) Partition(name string) error { return f.with(name, f.partition) }
+
+// Recover implements Nodes.
+func (f *fleet) Recover(name string) error { return f.with(name, f.recover) }
+
+// SlowDown implements Nodes.
+func (f *fleet) SlowDown(name string, factor float64) error {
+	return f.with(name, func(n *simNode) { n.slow = factor })
+}
+
+func (f *fleet) with(name string, fn func(*simNode)) error {
+	n, err := f.node(name)
+	if err != nil {
+		return err
+	}
+	fn(n)
+	return nil
+}
 
 // crash stops a node: its heartbeat and every pod on it. The pods' objects
 // stay as they were, as after a real power loss, until the node lifecycle
@@ -58,6 +94,3 @@ func (f *fleet) recover(n *simNode) {
 func statusDiffers(sp *simPod, pod *api.Pod) bool {
 	return sp.dirty || podReady(pod) != (sp.ready && sp.state == podRunning) || pod.Status.Phase != sp.phase()
 }
-
-// slowDown stretches a node's pod lifecycle by factor (1 restores it).
-func (f *fleet) slowDown(n *simNode, factor float64) { n.slow = factor }

@@ -21,65 +21,83 @@ type FaultRecord struct {
 // cluster's convergence.
 func (d *player) fault(f scenarios.Fault, label string) {
 	targets := d.targets(f)
-	rec := &FaultRecord{Label: label, Kind: string(f.Kind), AtSeconds: d.w.eng.Elapsed().Seconds()}
-	for _, n := range targets {
-		n.faulted = true
-		rec.Nodes = append(rec.Nodes, n.name)
+	rec := &FaultRecord{Label: label, Kind: string(f.Kind), AtSeconds: d.eng.Elapsed().Seconds()}
+	for _, name := range targets {
+		d.faulted[name] = true
+		rec.Nodes = append(rec.Nodes, name)
+		var err error
 		switch f.Kind {
 		case scenarios.FaultNodeCrash, scenarios.FaultZoneOutage:
-			d.f.crash(n)
+			d.down[name] = true
+			err = d.nodes.Crash(name)
 		case scenarios.FaultPartition:
-			d.f.partition(n)
+			d.down[name] = true
+			err = d.nodes.Partition(name)
 		case scenarios.FaultSlowNode:
-			d.f.slowDown(n, f.Factor)
+			err = d.nodes.SlowDown(name, f.Factor)
 		}
+		d.faultFailed(label, err)
 	}
 	d.faults = append(d.faults, rec)
 	d.activeFaults++
 	d.conv.startFault(label, targets)
 	if f.Duration > 0 {
-		d.w.eng.Schedule(f.Duration, func() { d.heal(f, targets, rec) })
+		d.eng.Schedule(f.Duration, func() { d.heal(f, targets, rec) })
 	}
 }
 
 // heal ends a fault on its nodes.
-func (d *player) heal(f scenarios.Fault, targets []*simNode, rec *FaultRecord) {
-	for _, n := range targets {
-		n.faulted = false
+func (d *player) heal(f scenarios.Fault, targets []string, rec *FaultRecord) {
+	for _, name := range targets {
+		d.faulted[name] = false
+		var err error
 		if f.Kind == scenarios.FaultSlowNode {
-			d.f.slowDown(n, 1)
+			err = d.nodes.SlowDown(name, 1)
 		} else {
-			d.f.recover(n)
+			d.down[name] = false
+			err = d.nodes.Recover(name)
 		}
+		d.faultFailed("healing "+rec.Label, err)
 	}
-	rec.EndSeconds = d.w.eng.Elapsed().Seconds()
+	rec.EndSeconds = d.eng.Elapsed().Seconds()
 	d.activeFaults--
 	d.conv.schedule() // the nodes being back may be all that was missing
 }
 
+// faultFailed counts a fault the nodes could not make or undo (a live
+// node agent that would not stop or start); the run goes on.
+func (d *player) faultFailed(label string, err error) {
+	if err == nil {
+		return
+	}
+	d.faultErrors++
+	if d.firstFaultErr == nil {
+		d.firstFaultErr = fmt.Errorf("%s: %w", label, err)
+	}
+}
+
 // targets picks a fault's nodes: named ones, a zone's, or Count drawn
 // from a pool (or from every node) with the faults' random stream.
-func (d *player) targets(f scenarios.Fault) []*simNode {
-	var out []*simNode
-	free := func(n *simNode) bool { return n != nil && !n.faulted }
+func (d *player) targets(f scenarios.Fault) []string {
+	var out []string
 	switch {
 	case len(f.Nodes) > 0:
 		for _, name := range f.Nodes {
-			if n := d.f.byName[name]; free(n) {
-				out = append(out, n)
+			if d.known[name] && !d.faulted[name] {
+				out = append(out, name)
 			}
 		}
 	case f.Kind == scenarios.FaultZoneOutage:
-		for _, n := range d.f.nodes {
-			if n.zone == f.Zone && free(n) {
-				out = append(out, n)
+		for _, n := range d.refs {
+			if n.Zone == f.Zone && !d.faulted[n.Name] {
+				out = append(out, n.Name)
 			}
 		}
 	default:
-		var pool []*simNode
-		for _, n := range d.f.nodes {
-			if (f.Pool == "" || n.pool == f.Pool) && free(n) {
-				pool = append(pool, n)
+		var pool []string
+		for _, n := range d.refs {
+			if (f.Pool == "" || n.Pool == f.Pool) && !d.faulted[n.Name] {
+				pool = append(pool, n.Name)
 			}
 		}
 		for range min(max(f.Count, 1), len(pool)) {
@@ -117,10 +135,10 @@ func (d *player) nextRandomFault(rf *scenarios.RandomFault, from time.Duration) 
 	if rf.MTBF <= 0 || at > end {
 		return
 	}
-	d.w.eng.ScheduleAt(at, func() {
+	d.eng.ScheduleAt(at, func() {
 		f := rf.Fault
 		f.Duration = rf.RecoverAfter.Sample(d.faultRand)
-		label := fmt.Sprintf("random %s at %v", f.Kind, d.w.eng.Elapsed().Round(time.Second))
+		label := fmt.Sprintf("random %s at %v", f.Kind, d.eng.Elapsed().Round(time.Second))
 		d.fault(f, label)
 		d.nextRandomFault(rf, at)
 	})

@@ -29,7 +29,8 @@ const (
 // never scales down below its availability floor; and at the end, that
 // the store holds exactly the objects its changes say it should.
 type invariants struct {
-	w          *world
+	eng        *Engine
+	caches     *cache.Set
 	violations []Violation
 	// stopOnViolation ends the run at the first violation.
 	stopOnViolation bool
@@ -45,16 +46,16 @@ type nodeUse struct {
 	pods  int64
 }
 
-func newInvariants(w *world, stop bool) *invariants {
-	return &invariants{w: w, stopOnViolation: stop, boundTo: map[string]string{},
+func newInvariants(eng *Engine, caches *cache.Set, stop bool) *invariants {
+	return &invariants{eng: eng, caches: caches, stopOnViolation: stop, boundTo: map[string]string{},
 		usage: map[string]*nodeUse{}, live: map[string]int64{}}
 }
 
 func (v *invariants) violate(inv, format string, args ...any) {
-	v.violations = append(v.violations, Violation{AtSeconds: v.w.eng.Elapsed().Seconds(),
+	v.violations = append(v.violations, Violation{AtSeconds: v.eng.Elapsed().Seconds(),
 		Invariant: inv, Message: fmt.Sprintf(format, args...)})
 	if v.stopOnViolation {
-		v.w.eng.Stop()
+		v.eng.Stop()
 	}
 }
 
@@ -179,7 +180,7 @@ func (v *invariants) checkScaleDown(old, cur *api.ReplicaSet) {
 	if after >= before || ref == nil || ref.Kind != "Deployment" {
 		return
 	}
-	o, ok := v.w.cp.Caches.For(deploymentKind).Get(cur.Namespace, ref.Name)
+	o, ok := v.caches.For(deploymentKind).Get(cur.Namespace, ref.Name)
 	if !ok {
 		return
 	}
@@ -188,7 +189,7 @@ func (v *invariants) checkScaleDown(old, cur *api.ReplicaSet) {
 		return // a deletion, a recreate or a scale-down of the Deployment itself
 	}
 	var availBefore, availRS int32
-	for _, o := range v.w.cp.Caches.For(replicaSetKind).ByOwner(string(d.UID)) {
+	for _, o := range v.caches.For(replicaSetKind).ByOwner(string(d.UID)) {
 		rs := o.(*api.ReplicaSet)
 		availBefore += rs.Status.AvailableReplicas
 		if rs.UID == cur.UID {
@@ -220,10 +221,10 @@ func maxUnavailable(d *api.Deployment) int32 {
 
 // checkStore compares the store's contents with what the commits said it
 // holds: any object missing, extra or at another revision is lost.
-func (v *invariants) checkStore(ctx context.Context) error {
+func (v *invariants) checkStore(ctx context.Context, st store.Store) error {
 	seen := map[string]bool{}
 	for _, kind := range api.Kinds() {
-		res, err := v.w.reg.Store().List(ctx, kind, store.ListOptions{})
+		res, err := st.List(ctx, kind, store.ListOptions{})
 		if err != nil {
 			return fmt.Errorf("invariants: list %s: %w", kind.Kind, err)
 		}

@@ -23,7 +23,7 @@ func TestInvariantsCatchViolations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv := newInvariants(w, false)
+	inv := newInvariants(w.eng, w.cp.Caches, false)
 	w.observers = append(w.observers, inv.observe)
 	must := func(_ api.Object, err error) {
 		t.Helper()
@@ -44,7 +44,7 @@ func TestInvariantsCatchViolations(t *testing.T) {
 	moved.Spec.NodeName = "elsewhere"
 	must(w.store.Update(ctx, moved))
 	delete(inv.live, "Pod/default/b")
-	if err := inv.checkStore(ctx); err != nil {
+	if err := inv.checkStore(ctx, w.store); err != nil {
 		t.Fatal(err)
 	}
 	var got []string

@@ -87,7 +87,7 @@ func (f *fleet) sync(n *simNode, pod *api.Pod) {
 // admit starts a newly bound pod: the image pull and the containers' start.
 func (f *fleet) admit(n *simNode, pod *api.Pod) {
 	sp := &simPod{uid: string(pod.UID), namespace: pod.Namespace, name: pod.Name, node: n, pod: pod,
-		lc: f.lifecycleOf(pod), admitted: f.w.eng.Now(), ip: n.podIP()}
+		lc: f.lifecycleOf(pod), admitted: f.eng.Now(), ip: n.podIP()}
 	sp.runTime = sp.lc.RunTime
 	if s, ok := pod.Annotations[RunSecondsAnnotation]; ok {
 		if secs, err := strconv.ParseFloat(s, 64); err == nil {
@@ -118,7 +118,7 @@ func (f *fleet) draw(sp *simPod, d scenarios.Dist) time.Duration {
 // crash of its node, its deletion).
 func (f *fleet) after(sp *simPod, d time.Duration, step func(*simPod)) {
 	gen := sp.gen
-	f.w.eng.Schedule(d, func() {
+	f.eng.Schedule(d, func() {
 		if sp.gen == gen && sp.node.state != nodeDown {
 			step(sp)
 		}
@@ -126,7 +126,7 @@ func (f *fleet) after(sp *simPod, d time.Duration, step func(*simPod)) {
 }
 
 func (f *fleet) containersStarted(sp *simPod) {
-	sp.state, sp.started = podRunning, f.w.eng.Now()
+	sp.state, sp.started = podRunning, f.eng.Now()
 	sp.ready = sp.lc.Ready.IsZero()
 	f.writeStatus(sp)
 	if !sp.ready {
@@ -197,7 +197,7 @@ func (f *fleet) terminate(sp *simPod) {
 func (f *fleet) confirmDeletion(namespace, name, uid string) {
 	zero := int64(0)
 	opts := registry.DeleteOptions{DeleteOptions: store.DeleteOptions{GracePeriodSeconds: &zero, UID: uid}}
-	_, _, err := f.w.reg.Delete(context.Background(), podKind, namespace, name, opts)
+	_, _, err := f.api.Delete(context.Background(), podKind, namespace, name, opts)
 	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
 		f.writeErrors++
 	}

@@ -7,22 +7,23 @@ import (
 	dto "github.com/prometheus/client_model/go"
 )
 
-// metricSample is one series of the control plane's metrics at one
-// instant, named as Prometheus exposes it: name{label="value",...}.
-type metricSample struct {
-	name  string
-	value float64
-}
-
 // gatherMetrics reads every registered metric; histograms and summaries
 // give their _sum and _count. Gather orders families by name and series
 // by labels, so the samples come in a fixed order.
-func (w *world) gatherMetrics() []metricSample {
+func (w *world) gatherMetrics() []MetricSample {
 	families, err := w.metrics.Gather()
 	if err != nil {
 		w.metricErrors++
 	}
-	var out []metricSample
+	return Samples(families)
+}
+
+// Samples flattens metric families into samples: counters, gauges and
+// untyped metrics as they are, histograms and summaries as _sum and
+// _count. A live run reads the server's /metrics through it, so both
+// modes name their series alike.
+func Samples(families []*dto.MetricFamily) []MetricSample {
+	var out []MetricSample
 	for _, f := range families {
 		for _, m := range f.GetMetric() {
 			out = appendSamples(out, f, m)
@@ -31,23 +32,23 @@ func (w *world) gatherMetrics() []metricSample {
 	return out
 }
 
-func appendSamples(out []metricSample, f *dto.MetricFamily, m *dto.Metric) []metricSample {
+func appendSamples(out []MetricSample, f *dto.MetricFamily, m *dto.Metric) []MetricSample {
 	name, labels := f.GetName(), labelString(m.GetLabel())
 	switch f.GetType() {
 	case dto.MetricType_COUNTER:
-		return append(out, metricSample{name + labels, m.GetCounter().GetValue()})
+		return append(out, MetricSample{name + labels, m.GetCounter().GetValue()})
 	case dto.MetricType_GAUGE:
-		return append(out, metricSample{name + labels, m.GetGauge().GetValue()})
+		return append(out, MetricSample{name + labels, m.GetGauge().GetValue()})
 	case dto.MetricType_UNTYPED:
-		return append(out, metricSample{name + labels, m.GetUntyped().GetValue()})
+		return append(out, MetricSample{name + labels, m.GetUntyped().GetValue()})
 	case dto.MetricType_HISTOGRAM:
 		h := m.GetHistogram()
-		return append(out, metricSample{name + "_sum" + labels, h.GetSampleSum()},
-			metricSample{name + "_count" + labels, float64(h.GetSampleCount())})
+		return append(out, MetricSample{name + "_sum" + labels, h.GetSampleSum()},
+			MetricSample{name + "_count" + labels, float64(h.GetSampleCount())})
 	case dto.MetricType_SUMMARY:
 		s := m.GetSummary()
-		return append(out, metricSample{name + "_sum" + labels, s.GetSampleSum()},
-			metricSample{name + "_count" + labels, float64(s.GetSampleCount())})
+		return append(out, MetricSample{name + "_sum" + labels, s.GetSampleSum()},
+			MetricSample{name + "_count" + labels, float64(s.GetSampleCount())})
 	}
 	return out
 }

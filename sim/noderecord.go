@@ -16,18 +16,18 @@ type NodeRecord struct {
 	Pods              int64
 }
 
-// nodeRecords lists the fleet's nodes in pool order with the requests of
+// nodeRecords lists the scenario's nodes in pool order with the requests of
 // the pods they hold (as the invariant checks count them) and their
 // Ready condition as the controllers' cache has it.
 func (r *run) nodeRecords() []NodeRecord {
-	nodes := r.w.cp.Caches.For(nodeKind)
-	out := make([]NodeRecord, 0, len(r.fleet.nodes))
-	for _, n := range r.fleet.nodes {
-		rec := NodeRecord{Name: n.name, Pool: n.pool, Zone: n.zone, Ready: api.ConditionUnknown}
-		if o, ok := nodes.Get("", n.name); ok {
+	nodes := r.mode.Caches.For(nodeKind)
+	out := make([]NodeRecord, 0, len(r.player.refs))
+	for _, n := range r.player.refs {
+		rec := NodeRecord{Name: n.Name, Pool: n.Pool, Zone: n.Zone, Ready: api.ConditionUnknown}
+		if o, ok := nodes.Get("", n.Name); ok {
 			rec.Ready = nodeReady(o.(*api.Node))
 		}
-		if u := r.inv.usage[n.name]; u != nil {
+		if u := r.inv.usage[n.Name]; u != nil {
 			rec.Pods = u.pods
 			rec.CPURequested = float64(u.used[string(api.ResourceCPU)]) / 1000
 			rec.MemoryRequested = float64(u.used[string(api.ResourceMemory)]) / 1000

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"strconv"
 	"time"
 
 	"github.com/kubetwin/kubetwin/core/api"
@@ -36,7 +35,6 @@ type simNode struct {
 	index            int
 	state            nodeState
 	slow             float64 // lifecycle multiplier; 1 when healthy
-	faulted          bool    // a fault holds the node; a second one is skipped
 	lease            *api.Lease
 	renew            *timer
 	pods             map[string]*simPod // by UID; lookups only, never ranged over for effects
@@ -46,7 +44,8 @@ type simNode struct {
 // fleet is every simulated node, acting as their kubelets: it registers
 // the nodes, renews their leases and runs the pods bound to them.
 type fleet struct {
-	w          *world
+	eng        *Engine
+	api        API
 	sc         *scenarios.Scenario
 	nodes      []*simNode // pool order, then index: the order of every sweep
 	byName     map[string]*simNode
@@ -63,23 +62,16 @@ type fleet struct {
 	podsOn *cache.Cache
 }
 
-func newFleet(w *world, sc *scenarios.Scenario) *fleet {
-	f := &fleet{w: w, sc: sc, byName: map[string]*simNode{}, pods: map[string]*simPod{},
-		r: w.eng.Rand("nodes"), leaseEvery: sc.Cluster.LeaseDuration / 4}
+func newFleet(eng *Engine, api API, caches *cache.Set, sc *scenarios.Scenario) *fleet {
+	f := &fleet{eng: eng, api: api, sc: sc, byName: map[string]*simNode{}, pods: map[string]*simPod{},
+		r: eng.Rand("nodes"), leaseEvery: sc.Cluster.LeaseDuration / 4}
 	f.lifecycles = resolveLifecycles(sc)
-	for _, p := range sc.Cluster.Pools {
-		for i := range p.Count {
-			n := &simNode{name: p.Name + "-" + strconv.Itoa(i), pool: p.Name, index: len(f.nodes),
-				slow: 1, pods: map[string]*simPod{}}
-			if len(p.Zones) > 0 {
-				n.zone = p.Zones[i%len(p.Zones)]
-			}
-			f.nodes = append(f.nodes, n)
-			f.byName[n.name] = n
-		}
+	for i, ref := range PoolNodes(sc.Cluster.Pools) {
+		n := &simNode{name: ref.Name, pool: ref.Pool, zone: ref.Zone, index: i, slow: 1, pods: map[string]*simPod{}}
+		f.nodes = append(f.nodes, n)
+		f.byName[n.name] = n
 	}
-	f.podsOn = controllers.PodsByNode(w.cp.Caches)
-	f.podsOn.AddHandler(f.onPod)
+	f.podsOn = controllers.PodsByNode(caches)
 	return f
 }
 
@@ -92,13 +84,13 @@ func (f *fleet) register(ctx context.Context) error {
 		pools[p.Name] = p
 	}
 	for _, n := range f.nodes {
-		if _, err := f.w.reg.Create(ctx, nodeKind, "", f.nodeObject(n, pools[n.pool]), registry.CreateOptions{}); err != nil {
+		if _, err := f.api.Create(ctx, nodeKind, "", f.nodeObject(n, pools[n.pool]), registry.CreateOptions{}); err != nil {
 			return fmt.Errorf("sim: register node %s: %w", n.name, err)
 		}
 		if err := f.createLease(ctx, n); err != nil {
 			return err
 		}
-		n.renew = f.w.eng.AfterFunc(time.Duration(f.r.Int64N(int64(f.leaseEvery))+1), func() { f.renewLease(n) }).(*timer)
+		n.renew = f.eng.AfterFunc(time.Duration(f.r.Int64N(int64(f.leaseEvery))+1), func() { f.renewLease(n) }).(*timer)
 	}
 	return nil
 }
@@ -112,7 +104,7 @@ func (f *fleet) nodeObject(n *simNode, p scenarios.Pool) *api.Node {
 	if n.zone != "" {
 		labels[LabelZone] = n.zone
 	}
-	now := api.NewTime(f.w.eng.Now())
+	now := api.NewTime(f.eng.Now())
 	return &api.Node{
 		TypeMeta:   api.TypeMeta{APIVersion: api.CoreV1, Kind: "Node"},
 		ObjectMeta: api.ObjectMeta{Name: n.name, Labels: labels},
@@ -132,11 +124,11 @@ func readyCondition(now api.Time) api.NodeCondition {
 }
 
 func (f *fleet) createLease(ctx context.Context, n *simNode) error {
-	holder, secs, now := n.name, int32(f.sc.Cluster.LeaseDuration/time.Second), api.NewMicroTime(f.w.eng.Now())
+	holder, secs, now := n.name, int32(f.sc.Cluster.LeaseDuration/time.Second), api.NewMicroTime(f.eng.Now())
 	l := &api.Lease{TypeMeta: api.TypeMeta{APIVersion: api.CoordinationV1, Kind: "Lease"},
 		ObjectMeta: api.ObjectMeta{Namespace: api.NamespaceNodeLease, Name: n.name},
 		Spec:       api.LeaseSpec{HolderIdentity: &holder, LeaseDurationSeconds: &secs, AcquireTime: &now, RenewTime: &now}}
-	out, err := f.w.reg.Create(ctx, leaseKind, api.NamespaceNodeLease, l, registry.CreateOptions{})
+	out, err := f.api.Create(ctx, leaseKind, api.NamespaceNodeLease, l, registry.CreateOptions{})
 	if err != nil {
 		return fmt.Errorf("sim: node %s lease: %w", n.name, err)
 	}
@@ -151,9 +143,9 @@ func (f *fleet) renewLease(n *simNode) {
 		return
 	}
 	next := n.lease.DeepCopy()
-	now := api.NewMicroTime(f.w.eng.Now())
+	now := api.NewMicroTime(f.eng.Now())
 	next.Spec.RenewTime = &now
-	out, err := f.w.reg.Update(context.Background(), leaseKind, next, registry.UpdateOptions{})
+	out, err := f.api.Update(context.Background(), leaseKind, next, registry.UpdateOptions{})
 	if err != nil {
 		f.writeErrors++
 	} else {
@@ -166,13 +158,13 @@ func (f *fleet) renewLease(n *simNode) {
 // so the node lifecycle controller lifts its taints.
 func (f *fleet) markReady(n *simNode) {
 	ctx := context.Background()
-	o, err := f.w.reg.Get(ctx, nodeKind, "", n.name)
+	o, err := f.api.Get(ctx, nodeKind, "", n.name)
 	if err != nil {
 		f.writeErrors++
 		return
 	}
 	node := o.(*api.Node).DeepCopy()
-	now := api.NewTime(f.w.eng.Now())
+	now := api.NewTime(f.eng.Now())
 	ready := readyCondition(now)
 	for i, c := range node.Status.Conditions {
 		if c.Type == api.NodeReady {
@@ -182,7 +174,7 @@ func (f *fleet) markReady(n *simNode) {
 			node.Status.Conditions[i] = ready
 		}
 	}
-	if _, err := f.w.reg.Update(ctx, nodeKind, node, registry.UpdateOptions{Subresource: registry.SubresourceStatus}); err != nil {
+	if _, err := f.api.Update(ctx, nodeKind, node, registry.UpdateOptions{Subresource: registry.SubresourceStatus}); err != nil {
 		f.writeErrors++
 	}
 }

@@ -18,13 +18,13 @@ func (f *fleet) writeStatus(sp *simPod) {
 	}
 	sp.dirty = false
 	ctx := context.Background()
-	o, err := f.w.reg.Get(ctx, podKind, sp.namespace, sp.name)
+	o, err := f.api.Get(ctx, podKind, sp.namespace, sp.name)
 	if err != nil || string(o.GetObjectMeta().UID) != sp.uid {
 		return // deleted meanwhile: the watch will tell the node
 	}
 	pod := o.(*api.Pod).DeepCopy()
 	f.fillStatus(sp, &pod.Status)
-	_, err = f.w.reg.Update(ctx, podKind, pod, registry.UpdateOptions{Subresource: registry.SubresourceStatus})
+	_, err = f.api.Update(ctx, podKind, pod, registry.UpdateOptions{Subresource: registry.SubresourceStatus})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		f.writeErrors++
 	}
@@ -33,7 +33,7 @@ func (f *fleet) writeStatus(sp *simPod) {
 // fillStatus sets the fields a kubelet owns; the scheduler's and the
 // controllers' conditions (PodScheduled, DisruptionTarget) stay.
 func (f *fleet) fillStatus(sp *simPod, st *api.PodStatus) {
-	now := api.NewTime(f.w.eng.Now())
+	now := api.NewTime(f.eng.Now())
 	st.Phase = sp.phase()
 	st.HostIP, st.PodIP = hostIP(sp.node.index), sp.ip
 	st.HostIPs, st.PodIPs = []api.HostIP{{IP: st.HostIP}}, []api.PodIP{{IP: sp.ip}}

@@ -9,6 +9,7 @@ import (
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/registry"
 	"github.com/kubetwin/kubetwin/core/scheduler/framework"
+	"github.com/kubetwin/kubetwin/core/store"
 	"github.com/kubetwin/kubetwin/scenarios"
 )
 
@@ -58,11 +59,13 @@ type Result struct {
 	Nodes   []NodeRecord // at the end, in pool order
 }
 
-// run is one simulation's parts.
+// run is one run's parts. w and fleet are the simulator's own; a live
+// run has neither, and its mode reaches the cluster instead.
 type run struct {
 	sc     *scenarios.Scenario
 	opts   Options
 	eng    *Engine
+	mode   *Mode
 	w      *world
 	fleet  *fleet
 	player *player
@@ -87,17 +90,23 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Result, er
 	if err := r.loop(ctx); err != nil {
 		return nil, err
 	}
-	if err := r.inv.checkStore(ctx); err != nil {
+	if err := r.inv.checkStore(ctx, r.w.store); err != nil {
 		return nil, err
 	}
+	return r.result(ctx, wall)
+}
+
+// result gathers the run's records and figures once it has ended.
+func (r *run) result(ctx context.Context, wall func() time.Duration) (*Result, error) {
 	res := &Result{Pods: r.track.pods, Series: r.samp.finish(), Nodes: r.nodeRecords()}
+	var err error
 	if res.Summary, err = r.summarize(ctx); err != nil {
 		return nil, err
 	}
 	if wall != nil {
 		res.Summary.setWall(wall().Seconds())
 	}
-	res.Summary.Thresholds = CheckThresholds(res.Summary, sc.Thresholds)
+	res.Summary.Thresholds = CheckThresholds(res.Summary, r.sc.Thresholds)
 	return res, nil
 }
 
@@ -107,25 +116,49 @@ func newRun(ctx context.Context, sc *scenarios.Scenario, opts Options) (*run, er
 	if err != nil {
 		return nil, err
 	}
-	r := &run{sc: sc, opts: opts, eng: eng, w: w, track: newTracker(eng, opts.Trace),
-		inv: newInvariants(w, !opts.KeepGoing), conv: newConvergence(w, sc)}
-	w.observers = append(w.observers, r.track.observe, r.inv.observe, r.conv.observe)
-	r.fleet = newFleet(w, sc)
+	f := newFleet(eng, w.reg, w.cp.Caches, sc)
+	f.podsOn.AddHandler(f.onPod)
+	r := newHarness(eng, sc, opts, w.mode(f))
+	r.w, r.fleet = w, f
+	w.observers = append(w.observers, r.observe)
 	if err := w.start(ctx); err != nil {
 		return nil, err
 	}
 	if err := seedNamespaces(ctx, w.reg); err != nil {
 		return nil, err
 	}
-	if err := r.fleet.register(ctx); err != nil {
+	if err := f.register(ctx); err != nil {
 		return nil, err
 	}
-	r.player = newPlayer(w, r.fleet, sc, r.conv)
+	r.begin()
+	return r, nil
+}
+
+// newHarness assembles the parts every mode shares: the pod records, the
+// invariant checks and convergence timing, which observe every change.
+func newHarness(eng *Engine, sc *scenarios.Scenario, opts Options, m *Mode) *run {
+	r := &run{sc: sc, opts: opts, eng: eng, mode: m, track: newTracker(eng, opts.Trace),
+		inv: newInvariants(eng, m.Caches, !opts.KeepGoing), conv: newConvergence(eng, m, sc)}
+	return r
+}
+
+// observe hears of every change to the cluster's objects, with the
+// object as it was before (nil for an addition).
+func (r *run) observe(ev store.Event, prev api.Object) {
+	r.track.observe(ev, prev)
+	r.inv.observe(ev, prev)
+	r.conv.observe(ev, prev)
+}
+
+// begin plans the scenario's arrivals, actions and faults and starts the
+// sampler and the check for the end, once the cluster's nodes are up.
+func (r *run) begin() {
+	r.player = newPlayer(r.eng, r.mode, r.sc, r.conv)
+	r.conv.down = func(node string) bool { return r.player.down[node] }
 	r.player.plan()
 	r.samp = newSampler(r)
-	eng.Schedule(0, r.samp.every)
-	eng.ScheduleAt(r.player.lastPlanned+settleEvery, r.settleCheck)
-	return r, nil
+	r.eng.Schedule(0, r.samp.every)
+	r.eng.ScheduleAt(r.player.lastPlanned+settleEvery, r.settleCheck)
 }
 
 // seedNamespaces creates the namespaces every cluster has.
@@ -156,7 +189,7 @@ func (r *run) loop(ctx context.Context) error {
 func (r *run) report() {
 	if r.opts.Progress != nil {
 		r.opts.Progress(Progress{Virtual: r.eng.Elapsed(), Duration: r.sc.Duration, Events: r.eng.Events(),
-			Pods: len(r.track.pods), Scheduled: r.w.sched.scheduled})
+			Pods: len(r.track.pods), Scheduled: r.mode.Counters().Scheduled})
 	}
 }
 
@@ -164,9 +197,17 @@ func (r *run) report() {
 // cluster is at rest: no pod waiting to be placed or started, none with a
 // run time still running, no fault active, every convergence reached.
 func (r *run) settleCheck() {
-	if r.track.unsettled == 0 && r.fleet.finite == 0 && r.player.activeFaults == 0 && r.conv.settled() {
+	if r.track.unsettled == 0 && r.running() == 0 && r.player.activeFaults == 0 && r.conv.settled() {
 		r.eng.Stop()
 		return
 	}
 	r.eng.Schedule(settleEvery, r.settleCheck)
+}
+
+// running counts pods that will end on their own and have not yet.
+func (r *run) running() int {
+	if r.mode.Running == nil {
+		return 0
+	}
+	return r.mode.Running()
 }

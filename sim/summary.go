@@ -116,11 +116,13 @@ type Errors struct {
 	Scheduler    int            `json:"scheduler"`
 	NodeWrites   int            `json:"node_writes"`
 	Metrics      int            `json:"metrics"` // failed gathers of the metrics
+	Faults       int            `json:"faults"`  // faults the nodes could not make or undo
+	FirstFault   string         `json:"first_fault,omitempty"`
 	TraceWriting string         `json:"trace_writing,omitempty"`
 }
 
 func (r *run) summarize(ctx context.Context) (Summary, error) {
-	s := Summary{Scenario: r.sc.Name, Mode: "sim", Seed: r.opts.Seed, Params: r.sc.Params,
+	s := Summary{Scenario: r.sc.Name, Mode: r.mode.Name, Seed: r.opts.Seed, Params: r.sc.Params,
 		TraceSHA256: r.track.sum(), Ended: r.endReason(), VirtualSeconds: r.eng.Elapsed().Seconds(),
 		Events: r.eng.Events(), Convergence: r.conv.records, Faults: r.player.faults,
 		Violations: len(r.inv.violations), ViolationList: r.inv.violations}
@@ -131,11 +133,16 @@ func (r *run) summarize(ctx context.Context) (Summary, error) {
 		return s, err
 	}
 	s.Utilisation = r.utilisation()
-	s.Work = Work{Reconciles: r.w.ctrls.reconciles, Writes: r.w.writes}
-	s.Errors = Errors{Apply: r.player.applyErrors, Reconcile: r.w.ctrls.errors,
-		Scheduler: r.w.sched.errors, NodeWrites: r.fleet.writeErrors, Metrics: r.w.metricErrors}
+	n := r.mode.Counters()
+	s.Work = Work{Reconciles: orEmpty(n.Reconciles), Writes: orEmpty(n.Writes)}
+	s.Errors = Errors{Apply: r.player.applyErrors, Reconcile: orEmpty(n.ReconcileErrors),
+		Scheduler: n.SchedulerErrors, NodeWrites: n.NodeWrites, Metrics: n.MetricErrors,
+		Faults: r.player.faultErrors}
 	if r.player.firstErr != nil {
 		s.Errors.FirstApply = r.player.firstErr.Error()
+	}
+	if r.player.firstFaultErr != nil {
+		s.Errors.FirstFault = r.player.firstFaultErr.Error()
 	}
 	if r.track.writeErr != nil {
 		s.Errors.TraceWriting = r.track.writeErr.Error()
@@ -163,8 +170,8 @@ func (r *run) endReason() string {
 }
 
 func (r *run) scheduling() Scheduling {
-	d := r.w.sched
-	s := Scheduling{Attempts: d.attempts, Scheduled: d.scheduled, Failed: d.failed}
+	n := r.mode.Counters()
+	s := Scheduling{Attempts: n.Attempts, Scheduled: n.Scheduled, Failed: n.Failed}
 	var waits []float64
 	var busy []interval
 	for _, p := range r.track.pods {
@@ -259,6 +266,9 @@ func (r *run) podCounts() PodCounts {
 }
 
 func (r *run) nodeCounts(ctx context.Context) (NodeCounts, error) {
+	if r.w == nil {
+		return r.cachedNodeCounts(), nil // a live run sees the nodes through its caches
+	}
 	res, err := r.w.reg.Store().List(ctx, nodeKind, store.ListOptions{})
 	if err != nil {
 		return NodeCounts{}, fmt.Errorf("sim: list nodes: %w", err)
@@ -288,7 +298,7 @@ func (c *NodeCounts) add(n *api.Node) {
 func (r *run) cachedNodeCounts() NodeCounts {
 	var c NodeCounts
 	// Select's filter sees every node and keeps none: a count, not a list.
-	r.w.cp.Caches.For(nodeKind).Select("", func(o api.Object) bool {
+	r.mode.Caches.For(nodeKind).Select("", func(o api.Object) bool {
 		c.add(o.(*api.Node))
 		return false
 	})
@@ -332,4 +342,12 @@ func (s *Summary) setWall(secs float64) {
 	if secs > 0 {
 		s.Scheduling.Throughput.Wall = float64(s.Scheduling.Scheduled) / secs
 	}
+}
+
+// orEmpty makes a nil map an empty one, so summary.json always has the object.
+func orEmpty(m map[string]int) map[string]int {
+	if m == nil {
+		return map[string]int{}
+	}
+	return m
 }

@@ -93,18 +93,18 @@ func (s *sampler) podsAndNodes(set func(string, float64)) {
 	set("nodes_ready", float64(n.Ready))
 	set("nodes_not_ready", float64(n.NotReady))
 	set("nodes_unknown", float64(n.Unknown))
-	set("pods_scheduled_total", float64(s.r.w.sched.scheduled))
+	set("pods_scheduled_total", float64(s.r.mode.Counters().Scheduled))
 }
 
 // pools sets the requested share of each pool's allocatable cpu and memory.
 func (s *sampler) pools(set func(string, float64)) {
 	for _, p := range s.r.sc.Cluster.Pools {
 		var used, alloc [2]float64
-		for _, n := range s.r.fleet.nodes {
-			if n.pool != p.Name {
+		for _, n := range s.r.player.refs {
+			if n.Pool != p.Name {
 				continue
 			}
-			u := s.r.inv.usage[n.name]
+			u := s.r.inv.usage[n.Name]
 			if u == nil {
 				continue
 			}
@@ -130,8 +130,8 @@ func ratio(a, b float64) float64 {
 // metrics sets the control plane's Prometheus metrics as they stand, by
 // the names the real and emulated modes serve at /metrics.
 func (s *sampler) metrics(set func(string, float64)) {
-	for _, m := range s.r.w.gatherMetrics() {
-		set(m.name, m.value)
+	for _, m := range s.r.mode.Metrics() {
+		set(m.Name, m.Value)
 	}
 }
 

@@ -17,13 +17,20 @@ import (
 // player plays the scenario onto the cluster: the workloads' arrivals and
 // the timeline's actions, each at its virtual time.
 type player struct {
-	w      *world
-	f      *fleet
-	sc     *scenarios.Scenario
-	conv   *convergence
-	r      *rand.Rand
-	byName map[string]*scenarios.Workload
-	copies map[string]int // copies made so far, per workload, for their names
+	eng   *Engine
+	api   API
+	nodes Nodes
+	// refs are the scenario's nodes in pool order; known holds their names.
+	refs  []NodeRef
+	known map[string]bool
+	// faulted holds the nodes a fault holds (a second one skips them);
+	// down those crashed or partitioned, which convergence waits on.
+	faulted, down map[string]bool
+	sc            *scenarios.Scenario
+	conv          *convergence
+	r             *rand.Rand
+	byName        map[string]*scenarios.Workload
+	copies        map[string]int // copies made so far, per workload, for their names
 	// lastPlanned is when the last planned arrival or action happens; the
 	// run may end once it has passed and everything has settled.
 	lastPlanned time.Duration
@@ -34,11 +41,19 @@ type player struct {
 	faults       []*FaultRecord
 	activeFaults int
 	faultRand    *rand.Rand
+	// faultErrors counts faults the nodes could not make or undo.
+	faultErrors   int
+	firstFaultErr error
 }
 
-func newPlayer(w *world, f *fleet, sc *scenarios.Scenario, conv *convergence) *player {
-	d := &player{w: w, f: f, sc: sc, conv: conv, r: w.eng.Rand("arrivals"), faultRand: w.eng.Rand("faults"),
-		byName: map[string]*scenarios.Workload{}, copies: map[string]int{}}
+func newPlayer(eng *Engine, m *Mode, sc *scenarios.Scenario, conv *convergence) *player {
+	d := &player{eng: eng, api: m.API, nodes: m.Nodes, sc: sc, conv: conv, r: eng.Rand("arrivals"),
+		faultRand: eng.Rand("faults"), byName: map[string]*scenarios.Workload{}, copies: map[string]int{},
+		refs: PoolNodes(sc.Cluster.Pools), known: map[string]bool{}, faulted: map[string]bool{},
+		down: map[string]bool{}}
+	for _, n := range d.refs {
+		d.known[n.Name] = true
+	}
 	for i := range sc.Workloads {
 		d.byName[sc.Workloads[i].Name] = &sc.Workloads[i]
 	}
@@ -60,7 +75,7 @@ func (d *player) plan() {
 // at schedules fn at virtual offset t and keeps lastPlanned up to date.
 func (d *player) at(t time.Duration, fn func()) {
 	d.lastPlanned = max(d.lastPlanned, t)
-	d.w.eng.ScheduleAt(t, fn)
+	d.eng.ScheduleAt(t, fn)
 }
 
 func (d *player) planArrival(wl *scenarios.Workload) {
@@ -107,7 +122,7 @@ func (d *player) nextPoisson(wl *scenarios.Workload, from time.Duration, made in
 	if next > d.poissonEnd(a) {
 		return
 	}
-	d.w.eng.ScheduleAt(next, func() {
+	d.eng.ScheduleAt(next, func() {
 		d.createCopy(wl)
 		d.nextPoisson(wl, next, made+1)
 	})
@@ -132,16 +147,16 @@ func (d *player) applyObject(ctx context.Context, obj api.Object) error {
 	if err := d.ensureNamespace(ctx, m.Namespace); err != nil {
 		return err
 	}
-	_, err = d.w.reg.Create(ctx, kind, m.Namespace, obj, registry.CreateOptions{})
+	_, err = d.api.Create(ctx, kind, m.Namespace, obj, registry.CreateOptions{})
 	if !errors.Is(err, store.ErrAlreadyExists) {
 		return err
 	}
-	cur, err := d.w.reg.Get(ctx, kind, m.Namespace, m.Name)
+	cur, err := d.api.Get(ctx, kind, m.Namespace, m.Name)
 	if err != nil {
 		return err
 	}
 	m.ResourceVersion = cur.GetObjectMeta().ResourceVersion
-	_, err = d.w.reg.Update(ctx, kind, obj, registry.UpdateOptions{})
+	_, err = d.api.Update(ctx, kind, obj, registry.UpdateOptions{})
 	return err
 }
 
@@ -150,13 +165,13 @@ func (d *player) ensureNamespace(ctx context.Context, ns string) error {
 	if ns == "" {
 		return nil
 	}
-	_, err := d.w.reg.Get(ctx, namespaceKind, "", ns)
+	_, err := d.api.Get(ctx, namespaceKind, "", ns)
 	if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	obj := &api.Namespace{TypeMeta: api.TypeMeta{APIVersion: api.CoreV1, Kind: "Namespace"},
 		ObjectMeta: api.ObjectMeta{Name: ns}}
-	_, err = d.w.reg.Create(ctx, namespaceKind, "", obj, registry.CreateOptions{})
+	_, err = d.api.Create(ctx, namespaceKind, "", obj, registry.CreateOptions{})
 	if errors.Is(err, store.ErrAlreadyExists) {
 		return nil
 	}

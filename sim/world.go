@@ -131,3 +131,15 @@ func (w *world) busyFor(writes uint64) time.Duration {
 	}
 	return d
 }
+
+// mode is the simulator's Mode: the in-process registry and caches, and
+// the fleet of simulated nodes.
+func (w *world) mode(f *fleet) *Mode {
+	return &Mode{Name: "sim", API: w.reg, Current: w.reg.Get, Caches: w.cp.Caches, Nodes: f,
+		Metrics: w.gatherMetrics, Running: func() int { return f.finite },
+		Counters: func() Counters {
+			return Counters{Attempts: w.sched.attempts, Scheduled: w.sched.scheduled, Failed: w.sched.failed,
+				SchedulerErrors: w.sched.errors, NodeWrites: f.writeErrors, MetricErrors: w.metricErrors,
+				Reconciles: w.ctrls.reconciles, ReconcileErrors: w.ctrls.errors, Writes: w.writes}
+		}}
+}
