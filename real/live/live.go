@@ -1,0 +1,160 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kubetwin/kubetwin/core/api"
+	"github.com/kubetwin/kubetwin/core/clock"
+	"github.com/kubetwin/kubetwin/core/controllers/cache"
+	"github.com/kubetwin/kubetwin/real/client"
+	"github.com/kubetwin/kubetwin/scenarios"
+	"github.com/kubetwin/kubetwin/sim"
+)
+
+// progressEvery is the wall time between progress reports.
+const progressEvery = 10 * time.Second
+
+// NodeSet is a live cluster's nodes as a run drives them.
+type NodeSet interface {
+	// Nodes take the scenario's faults.
+	sim.Nodes
+	// Start readies the nodes for the run, on its engine and caches
+	// (hollow nodes register and start heartbeating on them; real agents
+	// are already up).
+	Start(ctx context.Context, eng *sim.Engine, caches *cache.Set) error
+	// OnChange hears every change the run's caches report, on the run's
+	// goroutine, before the run's own observers.
+	OnChange(old, cur api.Object)
+	// Running counts pods that will end on their own and have not yet.
+	Running() int
+}
+
+// Config is what a live run needs beyond its scenario.
+type Config struct {
+	// Mode names the run in its summary: "real" or "emulate".
+	Mode string
+	// Client reaches the cluster's API server.
+	Client *client.Client
+	// Nodes are the cluster's nodes, named as the scenario's pools name
+	// them: real node agents, or hollow nodes.
+	Nodes NodeSet
+	// Options are the run's seed (for arrivals and fault draws), trace
+	// writer, progress callback and KeepGoing; the wall clock times it,
+	// so Stopwatch is not used.
+	Options sim.Options
+}
+
+// Run plays sc on the cluster until its duration has passed in wall-clock
+// time, it settles after everything planned has happened, an invariant
+// breaks (unless KeepGoing), or ctx ends (an error). The cluster's nodes
+// must be up and, for the pod records to mean anything, no other pods
+// should be on it.
+func Run(ctx context.Context, sc *scenarios.Scenario, cfg Config) (*sim.Result, error) {
+	if cfg.Client == nil || cfg.Nodes == nil {
+		return nil, errors.New("live: a client and the nodes are required")
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	changes := make(chan change, changeBuffer)
+	start := time.Now()
+	set, err := follow(wctx, cfg.Client, sc, start, changes)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	wait := set.Start(wctx, clock.Real())
+	defer func() {
+		cancel()
+		wait()
+	}()
+	eng := sim.NewEngine(start, cfg.Options.Seed)
+	if err := cfg.Nodes.Start(ctx, eng, set); err != nil {
+		return nil, err
+	}
+	mode, scr := newMode(wctx, cfg.Mode, cfg.Client, set, cfg.Nodes)
+	l := sim.NewLive(sc, cfg.Options, eng, mode)
+	d := &driver{live: l, nodes: cfg.Nodes, eng: eng, changes: changes, start: start, end: sc.Duration,
+		progress: cfg.Options.Progress}
+	if err := d.loop(ctx); err != nil {
+		return nil, err
+	}
+	d.drain()
+	scr.read(ctx, true) // the summary's counters, as they stand at the end
+	return l.Result(ctx, func() time.Duration { return time.Since(start) })
+}
+
+// driver keeps the engine at the wall clock and feeds it the changes.
+type driver struct {
+	live     *sim.Live
+	nodes    NodeSet
+	eng      *sim.Engine
+	changes  <-chan change
+	start    time.Time
+	end      time.Duration
+	progress func(sim.Progress)
+	reported time.Duration
+}
+
+// loop runs until the run ends: due events at their time, each change as
+// it comes, with the engine advanced to the wall clock before either.
+func (d *driver) loop(ctx context.Context) error {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		now := d.advance()
+		if d.live.Ended() || now >= d.end {
+			return nil
+		}
+		d.report(now)
+		wake := min(d.end, d.reported+progressEvery)
+		if at, ok := d.eng.Next(); ok && at < wake {
+			wake = at
+		}
+		timer.Reset(wake - now)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("live: stopped after %v: %w", now.Round(time.Millisecond), ctx.Err())
+		case c := <-d.changes:
+			d.observe(c)
+		case <-timer.C:
+		}
+	}
+}
+
+// advance runs every event due by now and returns now.
+func (d *driver) advance() time.Duration {
+	now := min(time.Since(d.start), d.end)
+	d.eng.RunUntil(now)
+	return now
+}
+
+// observe passes a change on at the time it arrived, after the events
+// due by then.
+func (d *driver) observe(c change) {
+	d.eng.RunUntil(min(max(c.at, d.eng.Elapsed()), d.end))
+	d.nodes.OnChange(c.old, c.cur)
+	ev, prev := c.event()
+	d.live.Observe(ev, prev)
+}
+
+// drain passes on the changes that arrived while the run was ending.
+func (d *driver) drain() {
+	for {
+		select {
+		case c := <-d.changes:
+			d.observe(c)
+		default:
+			return
+		}
+	}
+}
+
+func (d *driver) report(now time.Duration) {
+	if d.progress == nil || now-d.reported < progressEvery {
+		return
+	}
+	d.reported = now
+	d.progress(d.live.Progress())
+}
