@@ -38,6 +38,7 @@ type agentOptions struct {
 	statusPort                   int
 	leaseDuration                time.Duration
 	capacity, labels             map[string]string
+	taints                       []string
 }
 
 func newAgentCommand() *cobra.Command {
@@ -45,8 +46,9 @@ func newAgentCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "agent --kubeconfig FILE --node-name NAME --pod-cidr CIDR",
 		Short: "Run a node agent: register a Node and run its pods with containerd",
-		Long: "agent registers a Node with this machine's capacity (or --capacity), renews its Lease,\n" +
-			"and runs the pods bound to it through containerd (its own containerd namespace), each in\n" +
+		Long: "agent registers a Node with this machine's capacity (or --capacity), its --labels and\n" +
+			"--register-with-taints, renews its Lease, and runs the pods bound to it through\n" +
+			"containerd (its own containerd namespace), each in\n" +
 			"a network namespace on the node's bridge with an address from --pod-cidr. Its status\n" +
 			"server (/healthz, /pods, /metrics, container logs) listens on --address:--status-port.\n" +
 			"It stops on SIGINT or SIGTERM and leaves its pods running, as the kubelet does.",
@@ -73,6 +75,8 @@ func newAgentCommand() *cobra.Command {
 		"the Node's Lease duration, renewed every quarter of it; keep it at or below the server's --node-monitor-grace-period")
 	f.StringToStringVar(&o.capacity, "capacity", nil, "capacity instead of the machine's, such as cpu=4,memory=8Gi,pods=50")
 	f.StringToStringVar(&o.labels, "labels", nil, "extra Node labels, such as topology.kubernetes.io/zone=a")
+	f.StringSliceVar(&o.taints, "register-with-taints", nil,
+		"taints the Node registers with, key=value:Effect or key:Effect (NoSchedule, PreferNoSchedule, NoExecute), repeatable")
 	for _, name := range []string{"kubeconfig", "node-name", "pod-cidr"} {
 		_ = cmd.MarkFlagRequired(name)
 	}
@@ -151,10 +155,14 @@ func (o *agentOptions) agentConfig() (agent.Config, error) {
 	if err != nil {
 		return agent.Config{}, err
 	}
+	taints, err := agent.ParseTaints(o.taints)
+	if err != nil {
+		return agent.Config{}, fmt.Errorf("agent: --register-with-taints: %w", err)
+	}
 	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
 		return agent.Config{}, fmt.Errorf("agent: data dir: %w", err)
 	}
-	return agent.Config{NodeName: o.nodeName, DataDir: o.dataDir, Capacity: capacity, Labels: o.labels,
+	return agent.Config{NodeName: o.nodeName, DataDir: o.dataDir, Capacity: capacity, Labels: o.labels, Taints: taints,
 		PodCIDR: o.podCIDR, Address: o.address, StatusPort: int32(o.statusPort), LeaseDuration: o.leaseDuration}, nil
 }
 

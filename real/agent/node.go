@@ -22,8 +22,8 @@ import (
 // Version is what the node reports as its kubelet version.
 const Version = "v1.32.0-kubetwin"
 
-// register creates the Node, or brings an existing one's status and
-// labels up to date (an agent restarted, or a node re-added).
+// register creates the Node, or brings an existing one's status, labels
+// and taints up to date (an agent restarted, or a node re-added).
 func (a *Agent) register(ctx context.Context) error {
 	want, err := a.nodeObject()
 	if err != nil {
@@ -36,6 +36,15 @@ func (a *Agent) register(ctx context.Context) error {
 	if !errors.Is(err, store.ErrAlreadyExists) {
 		return fmt.Errorf("register node %s: %w", a.cfg.NodeName, err)
 	}
+	return a.reregister(ctx, want)
+}
+
+// reregister updates an existing Node to want: labels and taints merged
+// in, status replaced. The Lease is renewed before Ready is posted: left
+// stale by the agent's downtime, it would have the node lifecycle
+// controller turn the fresh Ready back to Unknown, until the next status
+// refresh (up to nodeStatusEvery later) set it again.
+func (a *Agent) reregister(ctx context.Context, want *api.Node) error {
 	obj, err := a.cfg.Client.Get(ctx, nodeKind, "", a.cfg.NodeName)
 	if err != nil {
 		return fmt.Errorf("register node %s: %w", a.cfg.NodeName, err)
@@ -50,8 +59,12 @@ func (a *Agent) register(ctx context.Context) error {
 	if n.Spec.PodCIDR == "" {
 		n.Spec.PodCIDR, n.Spec.PodCIDRs = want.Spec.PodCIDR, want.Spec.PodCIDRs
 	}
+	n.Spec.Taints = append(n.Spec.Taints, missingTaints(n.Spec.Taints, want.Spec.Taints)...)
 	if n, err = a.updateNode(ctx, n, ""); err != nil {
 		return fmt.Errorf("register node %s: %w", a.cfg.NodeName, err)
+	}
+	if err := a.renewLease(ctx); err != nil {
+		a.cfg.Logf("renew lease at registration: %v", err) // keepLease retries
 	}
 	n.Status = want.Status
 	if _, err := a.updateNode(ctx, n, registry.SubresourceStatus); err != nil {

@@ -47,18 +47,26 @@ func buildKubetwin(t testing.TB) string {
 
 func startCluster(t testing.TB, nodes int, proxyMode string) *e2e {
 	t.Helper()
-	bin := buildKubetwin(t)
-	images := filepath.Dir(realtest.WorkloadImage(t, realtest.WorkloadRef))
+	return startClusterWith(t, cluster.Options{Nodes: nodes, NodeGracePeriod: 10 * time.Second, ProxyMode: proxyMode})
+}
+
+// startClusterWith brings up a cluster with o, filling in a fresh binary,
+// the workload image, a directory and free address ranges, and takes it
+// down when the test ends, checking that nothing is left.
+func startClusterWith(t testing.TB, o cluster.Options) *e2e {
+	t.Helper()
+	o.Binary = buildKubetwin(t)
+	o.Images = filepath.Dir(realtest.WorkloadImage(t, realtest.WorkloadRef))
 	// Short: containerd's socket lives under it, and socket paths are
 	// limited to 108 bytes.
 	dir, err := os.MkdirTemp("", "kt-real-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	pods := realtest.FreeRange(t)
-	o := cluster.Options{Dir: dir, Nodes: nodes, Binary: bin, Images: images,
-		PodCIDR: pods, ServiceCIDR: realtest.FreeRange(t, pods).String(),
-		NodeGracePeriod: 10 * time.Second, Timeout: 90 * time.Second, ProxyMode: proxyMode}
+	o.Dir = dir
+	o.PodCIDR = realtest.FreeRange(t)
+	o.ServiceCIDR = realtest.FreeRange(t, o.PodCIDR).String()
+	o.Timeout = 90 * time.Second
 	s, err := cluster.Up(context.Background(), o)
 	if err != nil {
 		dumpLogs(t, dir)

@@ -79,13 +79,25 @@ func stop(pid int, bin string, grace time.Duration) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	return kill(pid, bin)
+}
+
+// kill sends SIGKILL to a recorded process of bin and waits up to 5 s for
+// it to be gone.
+func kill(pid int, bin string) error {
+	if !alive(pid, bin) {
+		return nil
+	}
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("kill process %d: %w", pid, err)
 	}
-	for i := 0; i < 100 && alive(pid, bin); i++ {
+	for i := 0; i < 100; i++ {
+		if !alive(pid, bin) {
+			return nil
+		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return nil
+	return fmt.Errorf("process %d still runs 5 s after SIGKILL", pid)
 }
 
 // shimBinary is the runc shim containerd starts for each container.

@@ -52,6 +52,9 @@ type Node struct {
 	Namespace  string `json:"containerdNamespace"`
 	StatusPort int    `json:"statusPort"`
 	DataDir    string `json:"dataDir"`
+	// Args are the agent's arguments (after the binary), so StartNode can
+	// run it again as it first ran.
+	Args []string `json:"args,omitempty"`
 }
 
 // Load reads the cluster record of dir.

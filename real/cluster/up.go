@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/kubetwin/kubetwin/real/containers"
@@ -19,8 +18,13 @@ import (
 
 // Options say what Up starts.
 type Options struct {
-	Dir   string
+	Dir string
+	// Nodes is how many agents to run, named node-0, node-1, ...; with
+	// NodeConfigs it may be 0, and otherwise must be their number.
 	Nodes int
+	// NodeConfigs, when set, name and describe each node (capacity,
+	// labels, taints), as a scenario's node pools do.
+	NodeConfigs []NodeConfig
 	// Binary is the kubetwin executable to run; default this process's.
 	Binary string
 	// ContainerdSocket names a running containerd; empty uses the system's
@@ -49,6 +53,9 @@ type Options struct {
 }
 
 func (o *Options) defaults() error {
+	if err := o.defaultNodes(); err != nil {
+		return err
+	}
 	if o.Dir == "" || o.Nodes < 1 {
 		return errors.New("real up: a data directory and at least one node are required")
 	}
@@ -75,6 +82,19 @@ func (o *Options) defaults() error {
 		o.Timeout = 2 * time.Minute
 	}
 	return nil
+}
+
+// defaultNodes takes the node count from NodeConfigs, when given, and
+// checks them.
+func (o *Options) defaultNodes() error {
+	if len(o.NodeConfigs) == 0 {
+		return nil
+	}
+	if o.Nodes != 0 && o.Nodes != len(o.NodeConfigs) {
+		return fmt.Errorf("real up: %d nodes but %d node configs", o.Nodes, len(o.NodeConfigs))
+	}
+	o.Nodes = len(o.NodeConfigs)
+	return validateNodeConfigs(o.NodeConfigs)
 }
 
 // bitsFor is how many bits number n things.
@@ -193,58 +213,6 @@ func (s *State) startServer(ctx context.Context, o Options) error {
 		return err
 	}
 	return s.waitServer(ctx, o)
-}
-
-// startAgent runs node i's agent.
-func (s *State) startAgent(o Options, i int) error {
-	n, err := s.nodeSpec(o, i)
-	if err != nil {
-		return err
-	}
-	args := []string{"agent", "--kubeconfig", s.Kubeconfig, "--node-name", n.Name, "--pod-cidr", n.PodCIDR,
-		"--bridge", n.Bridge, "--data-dir", n.DataDir, "--containerd-socket", s.ContainerdSocket,
-		"--containerd-namespace", n.Namespace, "--status-port", strconv.Itoa(n.StatusPort)}
-	if o.Images != "" {
-		args = append(args, "--images", o.Images)
-	}
-	if o.NodeGracePeriod > 0 {
-		// Renewing only as often as the grace period would let nodes flap
-		// NotReady between renewals, and their taints stall scheduling.
-		args = append(args, "--node-lease-duration", o.NodeGracePeriod.String())
-	}
-	for k, v := range o.Capacity {
-		args = append(args, "--capacity", k+"="+v)
-	}
-	// Recorded before the start, so a failure still cleans the bridge.
-	s.Nodes = append(s.Nodes, n)
-	if err := s.save(); err != nil {
-		return err
-	}
-	pid, err := spawn(s.Dir, n.Name, o.Binary, args...)
-	if err != nil {
-		return fmt.Errorf("real up: %w", err)
-	}
-	s.Nodes[len(s.Nodes)-1].PID = pid
-	return s.save()
-}
-
-// nodeSpec names node i's bridge, CIDR, namespace and port. Bridges and
-// namespaces carry a hash of the directory, so two clusters can coexist.
-func (s *State) nodeSpec(o Options, i int) (Node, error) {
-	sum := sha256.Sum256([]byte(s.Dir))
-	id := hex.EncodeToString(sum[:3])
-	base := o.PodCIDR.Masked().Addr().As4()
-	offset := i << 8 // the i-th /24
-	base[2] += byte(offset >> 8)
-	port, err := freePort()
-	if err != nil {
-		return Node{}, err
-	}
-	name := fmt.Sprintf("node-%d", i)
-	return Node{Name: name, Bridge: fmt.Sprintf("kt%sn%d", id, i),
-		PodCIDR:   netip.PrefixFrom(netip.AddrFrom4(base), 24).String(),
-		Namespace: "kubetwin-" + id + "-" + name, StatusPort: port,
-		DataDir: filepath.Join(s.Dir, "nodes", name)}, nil
 }
 
 // freePort asks the kernel for a free loopback port.
