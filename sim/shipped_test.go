@@ -15,6 +15,7 @@ func TestShippedScenariosRun(t *testing.T) {
 		"zone-outage":          {"nodes=30", "frontend=30", "backend=15"},
 		"batch-poisson":        {"nodes=20", "rate=0.5", "until=5m"},
 		"day-churn":            {"nodes=30", "services=10", "frontend=20", "jobRate=0.005"},
+		"pod-startup":          {},
 	}
 	for _, name := range scenarios.Embedded() {
 		sets, ok := small[name]

@@ -23,6 +23,7 @@ type Summary struct {
 	WallSeconds    float64              `json:"wall_seconds"`
 	Events         uint64               `json:"events"`
 	Scheduling     Scheduling           `json:"scheduling"`
+	Startup        Startup              `json:"startup"`
 	Convergence    []*ConvergenceRecord `json:"convergence_seconds"`
 	Pods           PodCounts            `json:"pods"`
 	Nodes          NodeCounts           `json:"nodes"`
@@ -52,6 +53,13 @@ type Scheduling struct {
 	Failed     int        `json:"failed"`
 	Throughput Throughput `json:"throughput_pods_per_s"`
 	Latency    Quantiles  `json:"latency_seconds"` // creation to binding
+}
+
+// Startup is how long pods took from creation to Running and to Ready:
+// the Kubernetes pod startup SLI, over the pods that got there.
+type Startup struct {
+	Running Quantiles `json:"running_seconds"`
+	Ready   Quantiles `json:"ready_seconds"`
 }
 
 // Throughput is pods bound per second, over the window from the first
@@ -127,6 +135,7 @@ func (r *run) summarize(ctx context.Context) (Summary, error) {
 		Events: r.eng.Events(), Convergence: r.conv.records, Faults: r.player.faults,
 		Violations: len(r.inv.violations), ViolationList: r.inv.violations}
 	s.Scheduling = r.scheduling()
+	s.Startup = r.startup()
 	s.Pods = r.podCounts()
 	var err error
 	if s.Nodes, err = r.nodeCounts(ctx); err != nil {
@@ -185,6 +194,19 @@ func (r *run) scheduling() Scheduling {
 		s.Throughput.Virtual = float64(len(waits)) / span
 	}
 	return s
+}
+
+func (r *run) startup() Startup {
+	var running, ready []float64
+	for _, p := range r.track.pods {
+		if p.Started >= 0 {
+			running = append(running, p.Started-p.Created)
+		}
+		if p.Ready >= 0 {
+			ready = append(ready, p.Ready-p.Created)
+		}
+	}
+	return Startup{Running: quantiles(running), Ready: quantiles(ready)}
 }
 
 // interval is a span of virtual seconds.

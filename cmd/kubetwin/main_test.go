@@ -29,7 +29,7 @@ func TestRunDefaultJob(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, out)
 	}
 	for _, want := range []string{
-		"quickstart (seed 1): settled",
+		"quickstart (sim, seed 1): settled",
 		"rollout web at 5m0s",
 		"invariant violations: 0; thresholds met: 3 of 3",
 		"results: " + filepath.Join(dir, "summary.json"),
