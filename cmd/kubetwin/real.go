@@ -16,7 +16,7 @@ import (
 // newRealCommand groups the local real-mode cluster's verbs.
 func newRealCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "real", Short: "Run a real cluster on this machine: containerd, pod networks, Services"}
-	cmd.AddCommand(newRealUpCommand(), newRealDownCommand())
+	cmd.AddCommand(newRealUpCommand(), newRealDownCommand(), newRealNodeCommand(), newRealRunCommand())
 	return cmd
 }
 
@@ -86,4 +86,44 @@ func newRealDownCommand() *cobra.Command {
 	cmd.Flags().StringVar(&dir, "data-dir", "", "the directory given to real up (required)")
 	_ = cmd.MarkFlagRequired("data-dir")
 	return cmd
+}
+
+// newRealNodeCommand stops and starts one node's agent, to inject node
+// faults by hand as a scenario's timeline does.
+func newRealNodeCommand() *cobra.Command {
+	var dir string
+	var crash bool
+	cmd := &cobra.Command{Use: "node", Short: "Stop or start one node of the cluster of DIR, as a fault"}
+	stop := &cobra.Command{
+		Use:   "stop NAME --data-dir DIR [--crash]",
+		Short: "Kill a node's agent at once (a partition); with --crash also kill its pods (a power loss)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return onRecord(dir, func(s *cluster.State) error { return s.StopNode(cmd.Context(), args[0], crash) })
+		},
+	}
+	stop.Flags().BoolVar(&crash, "crash", false, "also kill every container of the node, as a power loss would")
+	start := &cobra.Command{
+		Use:   "start NAME --data-dir DIR",
+		Short: "Run a stopped node's agent again with the flags it first ran with",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return onRecord(dir, func(s *cluster.State) error { return s.StartNode(cmd.Context(), args[0]) })
+		},
+	}
+	for _, c := range []*cobra.Command{stop, start} {
+		c.Flags().StringVar(&dir, "data-dir", "", "the directory given to real up (required)")
+		_ = c.MarkFlagRequired("data-dir")
+	}
+	cmd.AddCommand(stop, start)
+	return cmd
+}
+
+// onRecord loads the cluster record of dir and applies f to it.
+func onRecord(dir string, f func(*cluster.State) error) error {
+	s, err := cluster.Load(dir)
+	if err != nil {
+		return err
+	}
+	return f(s)
 }

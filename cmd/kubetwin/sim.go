@@ -119,7 +119,7 @@ func runSim(ctx context.Context, o simOptions, out, errOut io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "report: %s\n", html)
-	return verdict(res.Summary, o, errOut)
+	return verdict(res.Summary, reproduceCommand(o), errOut)
 }
 
 // runWithTrace runs the simulation with the trace written to DIR/trace.csv.gz.
@@ -188,7 +188,7 @@ func stopwatch() func() time.Duration {
 
 // verdict turns missed thresholds and violations into an error, printing
 // the command that reproduces a violation.
-func verdict(s sim.Summary, o simOptions, errOut io.Writer) error {
+func verdict(s sim.Summary, reproduce string, errOut io.Writer) error {
 	for _, t := range s.Thresholds {
 		if !t.OK {
 			fmt.Fprintf(errOut, "threshold missed: %s (%s)\n", t.Threshold, t.Reason)
@@ -197,8 +197,8 @@ func verdict(s sim.Summary, o simOptions, errOut io.Writer) error {
 	for _, v := range s.ViolationList {
 		fmt.Fprintf(errOut, "invariant %s broken at %.3fs: %s\n", v.Invariant, v.AtSeconds, v.Message)
 	}
-	if s.Violations > 0 {
-		fmt.Fprintf(errOut, "reproduce with: %s\n", reproduceCommand(o))
+	if s.Violations > 0 && reproduce != "" {
+		fmt.Fprintf(errOut, "reproduce with: %s\n", reproduce)
 	}
 	if !s.Passed() {
 		return errRunFailed

@@ -64,13 +64,20 @@ func (b *progressBar) done() {
 
 // printSimSummary prints the figures a person looks at first.
 func printSimSummary(w io.Writer, s sim.Summary, dir string) {
-	fmt.Fprintf(w, "%s (seed %d): %s after %v of virtual time, %.2f s of wall time, %d events\n",
-		s.Scenario, s.Seed, s.Ended, secondsDuration(s.VirtualSeconds), s.WallSeconds, s.Events)
+	clock := "virtual"
+	if s.Mode != "sim" {
+		clock = "run" // a live run's time is the wall clock's, so "virtual" would mislead
+	}
+	fmt.Fprintf(w, "%s (%s, seed %d): %s after %v of %s time, %.2f s of wall time, %d events\n",
+		s.Scenario, s.Mode, s.Seed, s.Ended, secondsDuration(s.VirtualSeconds), clock, s.WallSeconds, s.Events)
 	sc := s.Scheduling
-	fmt.Fprintf(w, "scheduling: %d attempts, %d scheduled, %d failed; %.0f pods/s virtual, %.0f pods/s wall\n",
-		sc.Attempts, sc.Scheduled, sc.Failed, sc.Throughput.Virtual, sc.Throughput.Wall)
+	fmt.Fprintf(w, "scheduling: %d attempts, %d scheduled, %d failed; %.0f pods/s %s, %.0f pods/s wall\n",
+		sc.Attempts, sc.Scheduled, sc.Failed, sc.Throughput.Virtual, clock, sc.Throughput.Wall)
 	fmt.Fprintf(w, "  creation to binding: p50 %.3f s, p90 %.3f s, p99 %.3f s, max %.3f s\n",
 		sc.Latency.P50, sc.Latency.P90, sc.Latency.P99, sc.Latency.Max)
+	st := s.Startup
+	fmt.Fprintf(w, "  creation to running: p50 %.3f s, p99 %.3f s; to ready: p50 %.3f s, p99 %.3f s\n",
+		st.Running.P50, st.Running.P99, st.Ready.P50, st.Ready.P99)
 	printConvergence(w, s.Convergence)
 	p, n := s.Pods, s.Nodes
 	fmt.Fprintf(w, "pods: %d created; %d running, %d terminating, %d starting, %d pending, %d succeeded, %d failed, %d deleted\n",
