@@ -24,6 +24,7 @@ func (d *player) fault(f scenarios.Fault, label string) {
 	rec := &FaultRecord{Label: label, Kind: string(f.Kind), AtSeconds: d.eng.Elapsed().Seconds()}
 	for _, name := range targets {
 		d.faulted[name] = true
+		delete(d.recovering, name)
 		rec.Nodes = append(rec.Nodes, name)
 		var err error
 		switch f.Kind {
@@ -55,6 +56,7 @@ func (d *player) heal(f scenarios.Fault, targets []string, rec *FaultRecord) {
 			err = d.nodes.SlowDown(name, 1)
 		} else {
 			d.down[name] = false
+			d.recovering[name] = true
 			err = d.nodes.Recover(name)
 		}
 		d.faultFailed("healing "+rec.Label, err)

@@ -197,7 +197,7 @@ func (r *run) report() {
 // cluster is at rest: no pod waiting to be placed or started, none with a
 // run time still running, no fault active, every convergence reached.
 func (r *run) settleCheck() {
-	if r.track.unsettled == 0 && r.running() == 0 && r.player.activeFaults == 0 && r.conv.settled() {
+	if r.track.unsettled == 0 && r.running() == 0 && r.player.activeFaults == 0 && r.conv.settled() && r.nodesBack() {
 		r.eng.Stop()
 		return
 	}
@@ -210,4 +210,17 @@ func (r *run) running() int {
 		return 0
 	}
 	return r.mode.Running()
+}
+
+// nodesBack reports whether every node back from a fault is Ready again
+// as the control plane sees it: at once in the simulator, after the
+// node's writes arrive in a live run.
+func (r *run) nodesBack() bool {
+	nodes := r.mode.Caches.For(nodeKind)
+	for _, name := range sortedKeys(r.player.recovering) {
+		if o, ok := nodes.Get("", name); ok && nodeReady(o.(*api.Node)) == api.ConditionTrue {
+			delete(r.player.recovering, name)
+		}
+	}
+	return len(r.player.recovering) == 0
 }

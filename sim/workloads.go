@@ -24,13 +24,15 @@ type player struct {
 	refs  []NodeRef
 	known map[string]bool
 	// faulted holds the nodes a fault holds (a second one skips them);
-	// down those crashed or partitioned, which convergence waits on.
-	faulted, down map[string]bool
-	sc            *scenarios.Scenario
-	conv          *convergence
-	r             *rand.Rand
-	byName        map[string]*scenarios.Workload
-	copies        map[string]int // copies made so far, per workload, for their names
+	// down those crashed or partitioned, which convergence waits on;
+	// recovering those back from one until the control plane sees them
+	// Ready, which the end of the run waits on.
+	faulted, down, recovering map[string]bool
+	sc                        *scenarios.Scenario
+	conv                      *convergence
+	r                         *rand.Rand
+	byName                    map[string]*scenarios.Workload
+	copies                    map[string]int // copies made so far, per workload, for their names
 	// lastPlanned is when the last planned arrival or action happens; the
 	// run may end once it has passed and everything has settled.
 	lastPlanned time.Duration
@@ -50,7 +52,7 @@ func newPlayer(eng *Engine, m *Mode, sc *scenarios.Scenario, conv *convergence) 
 	d := &player{eng: eng, api: m.API, nodes: m.Nodes, sc: sc, conv: conv, r: eng.Rand("arrivals"),
 		faultRand: eng.Rand("faults"), byName: map[string]*scenarios.Workload{}, copies: map[string]int{},
 		refs: PoolNodes(sc.Cluster.Pools), known: map[string]bool{}, faulted: map[string]bool{},
-		down: map[string]bool{}}
+		down: map[string]bool{}, recovering: map[string]bool{}}
 	for _, n := range d.refs {
 		d.known[n.Name] = true
 	}
