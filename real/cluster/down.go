@@ -40,7 +40,7 @@ func Down(ctx context.Context, dir string) error {
 	for _, n := range s.Nodes {
 		errs = append(errs, destroyNetwork(n))
 	}
-	if cidr, err := netip.ParsePrefix(s.ServiceCIDR); err == nil {
+	if cidr, err := netip.ParsePrefix(s.ServiceCIDR); err == nil && !s.ControlPlaneOnly {
 		errs = append(errs, proxy.Cleanup("lo", cidr))
 	}
 	if s.ProxyTable != "" {

@@ -33,6 +33,9 @@ type State struct {
 	ServerPID   int    `json:"serverPID,omitempty"`
 	ProxyPID    int    `json:"proxyPID,omitempty"`
 	ServiceCIDR string `json:"serviceCIDR"`
+	// ControlPlaneOnly records a cluster of the API server alone: it made
+	// no network, so Down touches none.
+	ControlPlaneOnly bool `json:"controlPlaneOnly,omitempty"`
 	// ProxyTable is the nftables table of a proxy in nftables mode.
 	ProxyTable string `json:"proxyTable,omitempty"`
 	// ContainerdSocket is the daemon the agents use; ContainerdPID is set

@@ -50,13 +50,17 @@ type Options struct {
 	ServerArgs []string
 	// Timeout bounds the wait for every node to be Ready; default 2 min.
 	Timeout time.Duration
+	// ControlPlaneOnly starts the API server (with its scheduler and
+	// controllers) alone: no containerd, agents or proxy, for nodes that
+	// run elsewhere, such as emulate mode's hollow nodes. It needs no root.
+	ControlPlaneOnly bool
 }
 
 func (o *Options) defaults() error {
 	if err := o.defaultNodes(); err != nil {
 		return err
 	}
-	if o.Dir == "" || o.Nodes < 1 {
+	if o.Dir == "" || (o.Nodes < 1 && !o.ControlPlaneOnly) {
 		return errors.New("real up: a data directory and at least one node are required")
 	}
 	if o.Nodes > 250 {
@@ -130,7 +134,8 @@ func Up(ctx context.Context, o Options) (*State, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("real up: %w", err)
 	}
-	s := &State{Dir: dir, Kubeconfig: filepath.Join(dir, "kubeconfig"), Binary: o.Binary, ServiceCIDR: o.ServiceCIDR}
+	s := &State{Dir: dir, Kubeconfig: filepath.Join(dir, "kubeconfig"), Binary: o.Binary, ServiceCIDR: o.ServiceCIDR,
+		ControlPlaneOnly: o.ControlPlaneOnly}
 	if err := s.start(ctx, o); err != nil {
 		if derr := Down(context.Background(), dir); derr != nil && !errors.Is(derr, ErrNotUp) {
 			err = errors.Join(err, fmt.Errorf("cleaning up: %w", derr))
@@ -144,6 +149,9 @@ func Up(ctx context.Context, o Options) (*State, error) {
 func (s *State) start(ctx context.Context, o Options) error {
 	if err := s.save(); err != nil {
 		return err
+	}
+	if o.ControlPlaneOnly {
+		return s.startServer(ctx, o)
 	}
 	if err := s.startContainerd(ctx, o); err != nil {
 		return err
