@@ -49,6 +49,12 @@ func (a *AgentNodes) OnChange(old, cur api.Object) {}
 // Running implements NodeSet: a real pod's end is its own business.
 func (a *AgentNodes) Running() int { return 0 }
 
+// Stop implements NodeSet: the agents outlive the run.
+func (a *AgentNodes) Stop() {}
+
+// WriteErrors implements NodeSet: the agents' own writes are theirs.
+func (a *AgentNodes) WriteErrors() (int, error) { return 0, nil }
+
 // Crash implements sim.Nodes.
 func (a *AgentNodes) Crash(name string) error { return a.ctl.StopNode(a.ctx, name, true) }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/kubetwin/kubetwin/core/api"
@@ -30,6 +31,10 @@ type NodeSet interface {
 	OnChange(old, cur api.Object)
 	// Running counts pods that will end on their own and have not yet.
 	Running() int
+	// WriteErrors counts the nodes' writes the server refused, with the first.
+	WriteErrors() (int, error)
+	// Stop ends the nodes' background work once the run is over.
+	Stop()
 }
 
 // Config is what a live run needs beyond its scenario.
@@ -73,6 +78,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cfg Config) (*sim.Result, 
 	if err := cfg.Nodes.Start(ctx, eng, set); err != nil {
 		return nil, err
 	}
+	defer cfg.Nodes.Stop()
 	mode, scr := newMode(wctx, cfg.Mode, cfg.Client, set, cfg.Nodes)
 	l := sim.NewLive(sc, cfg.Options, eng, mode)
 	d := &driver{live: l, nodes: cfg.Nodes, eng: eng, changes: changes, start: start, end: sc.Duration,
@@ -83,6 +89,40 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cfg Config) (*sim.Result, 
 	d.drain()
 	scr.read(ctx, true) // the summary's counters, as they stand at the end
 	return l.Result(ctx, func() time.Duration { return time.Since(start) })
+}
+
+// Serve runs nodes against the cluster until ctx ends: hollow nodes with
+// no scenario to play, for a control plane that others drive (kubectl, a
+// benchmark, another run). sc gives the pools, lease timing and pod
+// lifecycle; its workloads and timeline are not played.
+func Serve(ctx context.Context, c *client.Client, sc *scenarios.Scenario, nodes NodeSet) error {
+	wctx, cancel := context.WithCancel(ctx)
+	changes := make(chan change, changeBuffer)
+	start := time.Now()
+	set, err := follow(wctx, c, sc, start, changes)
+	if err != nil {
+		cancel()
+		return err
+	}
+	wait := set.Start(wctx, clock.Real())
+	defer func() {
+		cancel()
+		wait()
+	}()
+	eng := sim.NewEngine(start, sc.Seed)
+	if err := nodes.Start(ctx, eng, set); err != nil {
+		if ctx.Err() != nil {
+			return nil // asked to stop while starting
+		}
+		return err
+	}
+	defer nodes.Stop()
+	d := &driver{nodes: nodes, eng: eng, changes: changes, start: start, end: math.MaxInt64}
+	err = d.loop(ctx)
+	if errors.Is(err, context.Canceled) {
+		return nil // asked to stop
+	}
+	return err
 }
 
 // driver keeps the engine at the wall clock and feeds it the changes.
@@ -104,7 +144,7 @@ func (d *driver) loop(ctx context.Context) error {
 	defer timer.Stop()
 	for {
 		now := d.advance()
-		if d.live.Ended() || now >= d.end {
+		if (d.live != nil && d.live.Ended()) || now >= d.end {
 			return nil
 		}
 		d.report(now)
@@ -135,8 +175,10 @@ func (d *driver) advance() time.Duration {
 func (d *driver) observe(c change) {
 	d.eng.RunUntil(min(max(c.at, d.eng.Elapsed()), d.end))
 	d.nodes.OnChange(c.old, c.cur)
-	ev, prev := c.event()
-	d.live.Observe(ev, prev)
+	if d.live != nil {
+		ev, prev := c.event()
+		d.live.Observe(ev, prev)
+	}
 }
 
 // drain passes on the changes that arrived while the run was ending.
@@ -152,7 +194,7 @@ func (d *driver) drain() {
 }
 
 func (d *driver) report(now time.Duration) {
-	if d.progress == nil || now-d.reported < progressEvery {
+	if d.progress == nil || d.live == nil || now-d.reported < progressEvery {
 		return
 	}
 	d.reported = now

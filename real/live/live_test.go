@@ -78,7 +78,7 @@ func TestLiveRunOnHollowNodes(t *testing.T) {
 	c := startControlPlane(t, sc)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := Run(ctx, sc, Config{Mode: "emulate", Client: c, Nodes: NewHollowNodes(sc, c),
+	res, err := Run(ctx, sc, Config{Mode: "emulate", Client: c, Nodes: NewHollowNodes(sc, c, 0),
 		Options: sim.Options{Seed: 7}})
 	if err != nil {
 		t.Fatal(err)

@@ -92,8 +92,12 @@ func newMode(ctx context.Context, name string, c *client.Client, set *cache.Set,
 		Current: func(ctx context.Context, kind *api.Kind, ns, name string) (api.Object, error) {
 			return current(ctx, c, set, kind, ns, name)
 		},
-		Counters: func() sim.Counters { return s.counters(ctx) },
-		Metrics:  func() []sim.MetricSample { return s.read(ctx, false) },
+		Counters: func() sim.Counters {
+			n := s.counters(ctx)
+			n.NodeWrites, _ = nodes.WriteErrors()
+			return n
+		},
+		Metrics: func() []sim.MetricSample { return s.read(ctx, false) },
 	}, s
 }
 
