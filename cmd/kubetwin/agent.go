@@ -153,7 +153,7 @@ func (o *agentOptions) agentConfig() (agent.Config, error) {
 	}
 	capacity, err := parseCapacity(o.capacity)
 	if err != nil {
-		return agent.Config{}, err
+		return agent.Config{}, fmt.Errorf("agent: --%w", err)
 	}
 	taints, err := agent.ParseTaints(o.taints)
 	if err != nil {
@@ -187,7 +187,7 @@ func parseCapacity(kv map[string]string) (api.ResourceList, error) {
 	for name, s := range kv {
 		q, err := resource.ParseQuantity(s)
 		if err != nil {
-			return nil, fmt.Errorf("agent: --capacity %s=%s: %w", name, s, err)
+			return nil, fmt.Errorf("capacity %s=%s: %w", name, s, err)
 		}
 		out[api.ResourceName(name)] = q
 	}

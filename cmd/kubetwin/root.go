@@ -25,6 +25,7 @@ func newRootCommand() *cobra.Command {
 		newAgentCommand(),
 		newProxyCommand(),
 		newRealCommand(),
+		newEmulateCommand(),
 		newSimCommand(),
 		newReportCommand(),
 		newPlanCommand(),
