@@ -9,7 +9,7 @@ import (
 )
 
 func newReportCommand() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "report DIR",
 		Short: "Rebuild the report of a run directory (report.md, report.html, plots/, tables/)",
 		Long: "Reads a run directory written by `kubetwin sim run --out DIR` and writes its report\n" +
@@ -24,4 +24,6 @@ func newReportCommand() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.AddCommand(newReportCompareCommand())
+	return cmd
 }
