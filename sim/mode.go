@@ -45,6 +45,11 @@ type Counters struct {
 	NodeWrites int
 	// MetricErrors are failed gathers of the metrics.
 	MetricErrors int
+	// ApplyErrors are scenario objects the API refused that the mode's API
+	// learnt of after answering the player (writes it sends later), with
+	// the first; the player counts the rest itself.
+	ApplyErrors     int
+	FirstApplyError error
 	// Reconciles and ReconcileErrors are per controller; Writes are store
 	// commits per kind. Nil when the mode cannot see them.
 	Reconciles, ReconcileErrors, Writes map[string]int

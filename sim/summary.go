@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -144,11 +145,11 @@ func (r *run) summarize(ctx context.Context) (Summary, error) {
 	s.Utilisation = r.utilisation()
 	n := r.mode.Counters()
 	s.Work = Work{Reconciles: orEmpty(n.Reconciles), Writes: orEmpty(n.Writes)}
-	s.Errors = Errors{Apply: r.player.applyErrors, Reconcile: orEmpty(n.ReconcileErrors),
+	s.Errors = Errors{Apply: r.player.applyErrors + n.ApplyErrors, Reconcile: orEmpty(n.ReconcileErrors),
 		Scheduler: n.SchedulerErrors, NodeWrites: n.NodeWrites, Metrics: n.MetricErrors,
 		Faults: r.player.faultErrors}
-	if r.player.firstErr != nil {
-		s.Errors.FirstApply = r.player.firstErr.Error()
+	if first := cmp.Or(r.player.firstErr, n.FirstApplyError); first != nil {
+		s.Errors.FirstApply = first.Error()
 	}
 	if r.player.firstFaultErr != nil {
 		s.Errors.FirstFault = r.player.firstFaultErr.Error()

@@ -79,11 +79,14 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cfg Config) (*sim.Result, 
 		return nil, err
 	}
 	defer cfg.Nodes.Stop()
-	mode, scr := newMode(wctx, cfg.Mode, cfg.Client, set, cfg.Nodes)
+	creates := newAsyncCreates(cfg.Client, DefaultCreators)
+	mode, scr := newMode(wctx, cfg.Mode, cfg.Client, set, cfg.Nodes, creates)
 	l := sim.NewLive(sc, cfg.Options, eng, mode)
 	d := &driver{live: l, nodes: cfg.Nodes, eng: eng, changes: changes, start: start, end: sc.Duration,
 		progress: cfg.Options.Progress}
-	if err := d.loop(ctx); err != nil {
+	err = d.loop(ctx)
+	creates.Close()
+	if err != nil {
 		return nil, err
 	}
 	d.drain()
@@ -143,6 +146,9 @@ func (d *driver) loop(ctx context.Context) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
+		// The changes that came meanwhile go first, each at its time, so
+		// that no event due later (the check for the end) runs before them.
+		d.drain()
 		now := d.advance()
 		if (d.live != nil && d.live.Ended()) || now >= d.end {
 			return nil

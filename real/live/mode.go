@@ -85,16 +85,19 @@ func (s *scraper) counters(ctx context.Context) sim.Counters {
 
 // newMode is the live cluster as a run sees it: the client writes, the
 // caches answer convergence checks, nodes take the faults.
-func newMode(ctx context.Context, name string, c *client.Client, set *cache.Set, nodes NodeSet) (*sim.Mode, *scraper) {
+func newMode(ctx context.Context, name string, c *client.Client, set *cache.Set, nodes NodeSet, creates *asyncCreates) (*sim.Mode, *scraper) {
 	s := &scraper{c: c}
 	return &sim.Mode{
-		Name: name, API: c, Caches: set, Nodes: nodes, Running: nodes.Running,
+		Name: name, API: creates, Caches: set, Nodes: nodes,
+		// Creations still on their way have not been seen yet.
+		Running: func() int { return nodes.Running() + creates.queued() },
 		Current: func(ctx context.Context, kind *api.Kind, ns, name string) (api.Object, error) {
 			return current(ctx, c, set, kind, ns, name)
 		},
 		Counters: func() sim.Counters {
 			n := s.counters(ctx)
 			n.NodeWrites, _ = nodes.WriteErrors()
+			n.ApplyErrors, n.FirstApplyError = creates.errs()
 			return n
 		},
 		Metrics: func() []sim.MetricSample { return s.read(ctx, false) },
