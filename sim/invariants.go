@@ -29,8 +29,11 @@ const (
 // never scales down below its availability floor; and at the end, that
 // the store holds exactly the objects its changes say it should.
 type invariants struct {
-	eng        *Engine
-	caches     *cache.Set
+	eng    *Engine
+	caches *cache.Set
+	// floor checks the rolling update availability floor, which needs the
+	// controllers' own caches.
+	floor      bool
 	violations []Violation
 	// stopOnViolation ends the run at the first violation.
 	stopOnViolation bool
@@ -46,8 +49,8 @@ type nodeUse struct {
 	pods  int64
 }
 
-func newInvariants(eng *Engine, caches *cache.Set, stop bool) *invariants {
-	return &invariants{eng: eng, caches: caches, stopOnViolation: stop, boundTo: map[string]string{},
+func newInvariants(eng *Engine, caches *cache.Set, floor, stop bool) *invariants {
+	return &invariants{eng: eng, caches: caches, floor: floor, stopOnViolation: stop, boundTo: map[string]string{},
 		usage: map[string]*nodeUse{}, live: map[string]int64{}}
 }
 
@@ -74,7 +77,7 @@ func (v *invariants) observe(ev store.Event, prev api.Object) {
 			v.nodeUse(o.Name).alloc = o.Status.Allocatable
 		}
 	case *api.ReplicaSet:
-		if prev != nil && ev.Type == store.Modified {
+		if prev != nil && ev.Type == store.Modified && v.floor {
 			v.checkScaleDown(prev.(*api.ReplicaSet), o)
 		}
 	}

@@ -23,7 +23,7 @@ func TestInvariantsCatchViolations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv := newInvariants(w.eng, w.cp.Caches, false)
+	inv := newInvariants(w.eng, w.cp.Caches, true, false)
 	w.observers = append(w.observers, inv.observe)
 	must := func(_ api.Object, err error) {
 		t.Helper()

@@ -75,9 +75,14 @@ type Mode struct {
 	// Current reads an object's state for convergence checks, wrapping
 	// store.ErrNotFound when it does not exist.
 	Current func(ctx context.Context, kind *api.Kind, namespace, name string) (api.Object, error)
-	// Caches hold at least Nodes, Deployments and ReplicaSets, as the
-	// control plane sees them.
+	// Caches hold at least Nodes, Deployments and ReplicaSets.
 	Caches *cache.Set
+	// ControllersCaches says Caches are the controllers' own, so what a
+	// controller decided can be checked against what it saw (the rolling
+	// update availability floor). A live run's caches are its own watches,
+	// ahead of or behind the server's controllers at any moment, so the
+	// check would blame the controllers for the run's view.
+	ControllersCaches bool
 	// Nodes take the faults.
 	Nodes Nodes
 	// Counters reads the mode's counters now.

@@ -138,7 +138,7 @@ func newRun(ctx context.Context, sc *scenarios.Scenario, opts Options) (*run, er
 // invariant checks and convergence timing, which observe every change.
 func newHarness(eng *Engine, sc *scenarios.Scenario, opts Options, m *Mode) *run {
 	r := &run{sc: sc, opts: opts, eng: eng, mode: m, track: newTracker(eng, opts.Trace),
-		inv: newInvariants(eng, m.Caches, !opts.KeepGoing), conv: newConvergence(eng, m, sc)}
+		inv: newInvariants(eng, m.Caches, m.ControllersCaches, !opts.KeepGoing), conv: newConvergence(eng, m, sc)}
 	return r
 }
 

@@ -135,7 +135,7 @@ func (w *world) busyFor(writes uint64) time.Duration {
 // mode is the simulator's Mode: the in-process registry and caches, and
 // the fleet of simulated nodes.
 func (w *world) mode(f *fleet) *Mode {
-	return &Mode{Name: "sim", API: w.reg, Current: w.reg.Get, Caches: w.cp.Caches, Nodes: f,
+	return &Mode{Name: "sim", API: w.reg, Current: w.reg.Get, Caches: w.cp.Caches, ControllersCaches: true, Nodes: f,
 		Metrics: w.gatherMetrics, Running: func() int { return f.finite },
 		Counters: func() Counters {
 			return Counters{Attempts: w.sched.attempts, Scheduled: w.sched.scheduled, Failed: w.sched.failed,

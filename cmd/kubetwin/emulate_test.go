@@ -87,9 +87,12 @@ func TestEmulateRunThroughTheRealServer(t *testing.T) {
 		t.Errorf("the partition's convergence: %+v; errors %+v", s.Convergence, s.Errors)
 	}
 	checkReplaced(t, out, "hollow-7")
+	kubeconfig := filepath.Join(data, "kubeconfig")
+	if ev := kubectlOut(t, kubeconfig, "get", "events", "-A", "--no-headers"); !strings.Contains(ev, "TaintManagerEviction") {
+		t.Errorf("no pod was evicted for a taint; events:\n%s", ev)
+	}
 	// The run's nodes went with it, and stop being Ready once their leases
 	// run out; `kubetwin emulate` takes them over.
-	kubeconfig := filepath.Join(data, "kubeconfig")
 	waitNodes(t, kubeconfig, 200, 0)
 	serve := exec.Command(bin, "emulate", "--kubeconfig", kubeconfig, "--pool", "hollow:200:cpu=4,memory=16Gi,pods=30",
 		"--lease-duration", "4s")
@@ -113,18 +116,25 @@ func waitNodes(t *testing.T, kubeconfig string, n, ready int) {
 	t.Helper()
 	var got []byte
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
-		kubectl := exec.Command("kubectl", "get", "nodes", "--no-headers")
-		kubectl.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
-		var err error
-		if got, err = kubectl.CombinedOutput(); err != nil {
-			t.Fatalf("kubectl get nodes: %v\n%s", err, got)
-		}
+		got = []byte(kubectlOut(t, kubeconfig, "get", "nodes", "--no-headers"))
 		lines := strings.Split(strings.TrimSpace(string(got)), "\n")
 		if len(lines) == n && strings.Count(string(got), " Ready ") == ready {
 			return
 		}
 	}
 	t.Fatalf("kubectl get nodes: not %d nodes of which %d Ready:\n%s", n, ready, got)
+}
+
+// kubectlOut runs kubectl on the cluster of kubeconfig.
+func kubectlOut(t *testing.T, kubeconfig string, args ...string) string {
+	t.Helper()
+	kubectl := exec.Command("kubectl", args...)
+	kubectl.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	out, err := kubectl.CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl %v: %v\n%s", args, err, out)
+	}
+	return string(out)
 }
 
 func readRunSummary(t *testing.T, dir string) sim.Summary {

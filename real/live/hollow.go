@@ -18,7 +18,7 @@ type HollowNodes struct {
 	sc      *scenarios.Scenario
 	c       *client.Client
 	writers int
-	w       *asyncWriter
+	w       *laneWriter
 	*sim.Hollow
 }
 
@@ -33,7 +33,7 @@ func NewHollowNodes(sc *scenarios.Scenario, c *client.Client, writers int) *Holl
 
 // Start implements NodeSet: the nodes register and start heartbeating.
 func (h *HollowNodes) Start(ctx context.Context, eng *sim.Engine, caches *cache.Set) error {
-	h.w = newAsyncWriter(h.c, caches, h.writers)
+	h.w = newLaneWriter(h.c, caches, h.writers)
 	h.Hollow = sim.NewHollow(eng, h.w, caches, h.sc)
 	if err := h.Register(ctx); err != nil {
 		return fmt.Errorf("live: hollow nodes: %w", err)

@@ -189,3 +189,45 @@ func (w *asyncWriter) Err() (int64, error) {
 	}
 	return 0, nil
 }
+
+// heartbeatWriters is how many of a node set's writers carry only Leases
+// and Node status, so that heartbeats never wait behind pod status writes:
+// a backlog of those would let leases expire and the control plane mark
+// healthy nodes Unknown, an artefact of the emulator, not the control
+// plane. (A kubelet's lease renewals do not queue behind its pods either.)
+const heartbeatWriters = 8
+
+// laneWriter sends heartbeats and pod writes through separate writers.
+type laneWriter struct {
+	*asyncWriter              // pods: reads, creations, pod writes
+	beats        *asyncWriter // Leases and Nodes
+}
+
+func newLaneWriter(c *client.Client, caches *cache.Set, workers int) *laneWriter {
+	return &laneWriter{asyncWriter: newAsyncWriter(c, caches, max(workers-heartbeatWriters, 1)),
+		beats: newAsyncWriter(c, caches, heartbeatWriters)}
+}
+
+// Update implements sim.API in the object's lane.
+func (l *laneWriter) Update(ctx context.Context, kind *api.Kind, obj api.Object, opts registry.UpdateOptions) (api.Object, error) {
+	if kind == leaseKind || kind == nodeKind {
+		return l.beats.Update(ctx, kind, obj, opts)
+	}
+	return l.asyncWriter.Update(ctx, kind, obj, opts)
+}
+
+// Close sends what is still waiting in both lanes.
+func (l *laneWriter) Close() {
+	l.asyncWriter.Close()
+	l.beats.Close()
+}
+
+// Err is the first write either lane's server refused, and how many.
+func (l *laneWriter) Err() (int64, error) {
+	n, err := l.asyncWriter.Err()
+	m, berr := l.beats.Err()
+	if err == nil {
+		err = berr
+	}
+	return n + m, err
+}
