@@ -94,3 +94,27 @@ func (f *fleet) recover(n *simNode) {
 func statusDiffers(sp *simPod, pod *api.Pod) bool {
 	return sp.dirty || podReady(pod) != (sp.ready && sp.state == podRunning) || pod.Status.Phase != sp.phase()
 }
+
+// onNode posts Ready again, after a renewal period, when the control plane
+// has marked an up node otherwise, as a kubelet's next status update does:
+// a lease renewal that reached a busy API server too late must not leave a
+// healthy node Unknown for good. (Renewals on the simulator's clock are
+// never late, so there this only follows a fault's recovery.)
+func (f *fleet) onNode(_, cur api.Object) {
+	if cur == nil {
+		return
+	}
+	node := cur.(*api.Node)
+	n := f.byName[node.Name]
+	if n == nil || n.state != nodeUp || n.reposting || nodeReady(node) == api.ConditionTrue {
+		return
+	}
+	n.reposting = true
+	f.eng.Schedule(f.leaseEvery, func() {
+		n.reposting = false
+		if n.state == nodeUp {
+			f.renewLease(n)
+			f.markReady(n)
+		}
+	})
+}

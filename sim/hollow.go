@@ -12,8 +12,8 @@ import (
 // elsewhere (emulate mode, and tests of live runs): the scenario's pools
 // of nodes register, renew their leases and take the pods bound to them
 // through the simulator's lifecycle model, on eng, writing through api.
-// The caller runs eng on the wall clock and calls OnPod with every pod
-// change its caches report, from the goroutine that runs eng.
+// The caller runs eng on the wall clock and calls OnChange with every pod
+// and node change its caches report, from the goroutine that runs eng.
 type Hollow struct {
 	f *fleet
 }
@@ -28,11 +28,14 @@ func NewHollow(eng *Engine, api API, caches *cache.Set, sc *scenarios.Scenario) 
 // Register creates every Node and Lease and starts the heartbeats.
 func (h *Hollow) Register(ctx context.Context) error { return h.f.register(ctx) }
 
-// OnPod takes one pod change (old nil for an addition, cur nil for a
-// deletion); other kinds are ignored.
-func (h *Hollow) OnPod(old, cur api.Object) {
-	if _, ok := firstNonNil(old, cur).(*api.Pod); ok {
+// OnChange takes one change of a pod or a node (old nil for an addition,
+// cur nil for a deletion); other kinds are ignored.
+func (h *Hollow) OnChange(old, cur api.Object) {
+	switch firstNonNil(old, cur).(type) {
+	case *api.Pod:
 		h.f.onPod(old, cur)
+	case *api.Node:
+		h.f.onNode(old, cur)
 	}
 }
 

@@ -35,6 +35,7 @@ type simNode struct {
 	index            int
 	state            nodeState
 	slow             float64 // lifecycle multiplier; 1 when healthy
+	reposting        bool    // a post of Ready is on its way (onNode)
 	lease            *api.Lease
 	renew            *timer
 	pods             map[string]*simPod // by UID; lookups only, never ranged over for effects

@@ -118,6 +118,7 @@ func newRun(ctx context.Context, sc *scenarios.Scenario, opts Options) (*run, er
 	}
 	f := newFleet(eng, w.reg, w.cp.Caches, sc)
 	f.podsOn.AddHandler(f.onPod)
+	w.cp.Caches.For(nodeKind).AddHandler(f.onNode)
 	r := newHarness(eng, sc, opts, w.mode(f))
 	r.w, r.fleet = w, f
 	w.observers = append(w.observers, r.observe)

@@ -54,5 +54,5 @@ func (h *HollowNodes) WriteErrors() (int, error) {
 	return int(n) + h.Hollow.WriteErrors(), err
 }
 
-// OnChange implements NodeSet: pod changes reach the nodes' kubelets.
-func (h *HollowNodes) OnChange(old, cur api.Object) { h.OnPod(old, cur) }
+// OnChange implements NodeSet: pod and node changes reach the nodes' kubelets.
+func (h *HollowNodes) OnChange(old, cur api.Object) { h.Hollow.OnChange(old, cur) }

@@ -195,7 +195,7 @@ func (w *asyncWriter) Err() (int64, error) {
 // a backlog of those would let leases expire and the control plane mark
 // healthy nodes Unknown, an artefact of the emulator, not the control
 // plane. (A kubelet's lease renewals do not queue behind its pods either.)
-const heartbeatWriters = 8
+const heartbeatWriters = 24
 
 // laneWriter sends heartbeats and pod writes through separate writers.
 type laneWriter struct {
