@@ -16,7 +16,6 @@ import (
 	"github.com/kubetwin/kubetwin/real/client"
 	"github.com/kubetwin/kubetwin/real/cluster"
 	"github.com/kubetwin/kubetwin/real/live"
-	"github.com/kubetwin/kubetwin/reports"
 	"github.com/kubetwin/kubetwin/scenarios"
 	"github.com/kubetwin/kubetwin/sim"
 )
@@ -83,16 +82,7 @@ func runLive(ctx context.Context, sc *scenarios.Scenario, o liveRunOptions, t li
 	if err != nil {
 		return err
 	}
-	if err := sim.WriteFiles(o.out, res); err != nil {
-		return err
-	}
-	printSimSummary(out, res.Summary, o.out)
-	html, err := reports.Build(o.out)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "report: %s\n", html)
-	return verdict(res.Summary, "", errOut)
+	return writeResults(res, o.out, "", out, errOut) // a wall-clock run is not replayed
 }
 
 // upForScenario starts the scenario's cluster in the data directory (a

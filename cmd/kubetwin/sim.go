@@ -110,16 +110,23 @@ func runSim(ctx context.Context, o simOptions, out, errOut io.Writer) error {
 	if err := writeHeapProfile(o.memProfile); err != nil {
 		return err
 	}
-	if err := sim.WriteFiles(o.out, res); err != nil {
+	return writeResults(res, o.out, reproduceCommand(o), out, errOut)
+}
+
+// writeResults writes a run's files and report into dir, prints its
+// figures, and returns errRunFailed when it missed a check; reproduce is
+// the command that replays it ("" for a run that cannot be replayed).
+func writeResults(res *sim.Result, dir, reproduce string, out, errOut io.Writer) error {
+	if err := sim.WriteFiles(dir, res); err != nil {
 		return err
 	}
-	printSimSummary(out, res.Summary, o.out)
-	html, err := reports.Build(o.out)
+	printSimSummary(out, res.Summary, dir)
+	html, err := reports.Build(dir)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "report: %s\n", html)
-	return verdict(res.Summary, reproduceCommand(o), errOut)
+	return verdict(res.Summary, reproduce, errOut)
 }
 
 // runWithTrace runs the simulation with the trace written to DIR/trace.csv.gz.
