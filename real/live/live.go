@@ -61,19 +61,12 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cfg Config) (*sim.Result, 
 	if cfg.Client == nil || cfg.Nodes == nil {
 		return nil, errors.New("live: a client and the nodes are required")
 	}
-	wctx, cancel := context.WithCancel(ctx)
-	changes := make(chan change, changeBuffer)
-	start := time.Now()
-	set, err := follow(wctx, cfg.Client, sc, start, changes)
+	w, err := watchCluster(ctx, cfg.Client, sc)
 	if err != nil {
-		cancel()
 		return nil, err
 	}
-	wait := set.Start(wctx, clock.Real())
-	defer func() {
-		cancel()
-		wait()
-	}()
+	defer w.stop()
+	start, set, wctx := w.start, w.set, w.ctx
 	eng := sim.NewEngine(start, cfg.Options.Seed)
 	if err := cfg.Nodes.Start(ctx, eng, set); err != nil {
 		return nil, err
@@ -82,7 +75,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cfg Config) (*sim.Result, 
 	creates := newAsyncCreates(cfg.Client, DefaultCreators)
 	mode, scr := newMode(wctx, cfg.Mode, cfg.Client, set, cfg.Nodes, creates)
 	l := sim.NewLive(sc, cfg.Options, eng, mode)
-	d := &driver{live: l, nodes: cfg.Nodes, eng: eng, changes: changes, start: start, end: sc.Duration,
+	d := &driver{live: l, nodes: cfg.Nodes, eng: eng, changes: w.changes, start: start, end: sc.Duration,
 		progress: cfg.Options.Progress}
 	err = d.loop(ctx)
 	creates.Close()
@@ -99,33 +92,49 @@ func Run(ctx context.Context, sc *scenarios.Scenario, cfg Config) (*sim.Result, 
 // benchmark, another run). sc gives the pools, lease timing and pod
 // lifecycle; its workloads and timeline are not played.
 func Serve(ctx context.Context, c *client.Client, sc *scenarios.Scenario, nodes NodeSet) error {
-	wctx, cancel := context.WithCancel(ctx)
-	changes := make(chan change, changeBuffer)
-	start := time.Now()
-	set, err := follow(wctx, c, sc, start, changes)
+	w, err := watchCluster(ctx, c, sc)
 	if err != nil {
-		cancel()
 		return err
 	}
-	wait := set.Start(wctx, clock.Real())
-	defer func() {
-		cancel()
-		wait()
-	}()
-	eng := sim.NewEngine(start, sc.Seed)
-	if err := nodes.Start(ctx, eng, set); err != nil {
+	defer w.stop()
+	eng := sim.NewEngine(w.start, sc.Seed)
+	if err := nodes.Start(ctx, eng, w.set); err != nil {
 		if ctx.Err() != nil {
 			return nil // asked to stop while starting
 		}
 		return err
 	}
 	defer nodes.Stop()
-	d := &driver{nodes: nodes, eng: eng, changes: changes, start: start, end: math.MaxInt64}
+	d := &driver{nodes: nodes, eng: eng, changes: w.changes, start: w.start, end: math.MaxInt64}
 	err = d.loop(ctx)
 	if errors.Is(err, context.Canceled) {
 		return nil // asked to stop
 	}
 	return err
+}
+
+// watches are a run's caches of the cluster and the changes they report.
+type watches struct {
+	ctx     context.Context // ends when the watches stop
+	start   time.Time       // the run's time zero
+	set     *cache.Set
+	changes <-chan change
+	stop    func()
+}
+
+// watchCluster lists the cluster into caches and follows it from now on.
+func watchCluster(ctx context.Context, c *client.Client, sc *scenarios.Scenario) (*watches, error) {
+	wctx, cancel := context.WithCancel(ctx)
+	changes := make(chan change, changeBuffer)
+	start := time.Now()
+	set, err := follow(wctx, c, sc, start, changes)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	wait := set.Start(wctx, clock.Real())
+	return &watches{ctx: wctx, start: start, set: set, changes: changes,
+		stop: func() { cancel(); wait() }}, nil
 }
 
 // driver keeps the engine at the wall clock and feeds it the changes.
