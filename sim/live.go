@@ -37,11 +37,7 @@ func (l *Live) Observe(ev store.Event, prev api.Object) { l.r.observe(ev, prev) 
 func (l *Live) Ended() bool { return l.r.eng.Stopped() }
 
 // Progress is the run's state now, for a progress line.
-func (l *Live) Progress() Progress {
-	r := l.r
-	return Progress{Virtual: r.eng.Elapsed(), Duration: r.sc.Duration, Events: r.eng.Events(),
-		Pods: len(r.track.pods), Scheduled: r.mode.Counters().Scheduled}
-}
+func (l *Live) Progress() Progress { return l.r.progress() }
 
 // Result gathers the run's records and figures; wall reads the run's wall
 // time (nil leaves it out).

@@ -189,9 +189,14 @@ func (r *run) loop(ctx context.Context) error {
 
 func (r *run) report() {
 	if r.opts.Progress != nil {
-		r.opts.Progress(Progress{Virtual: r.eng.Elapsed(), Duration: r.sc.Duration, Events: r.eng.Events(),
-			Pods: len(r.track.pods), Scheduled: r.mode.Counters().Scheduled})
+		r.opts.Progress(r.progress())
 	}
+}
+
+// progress is the run's state now.
+func (r *run) progress() Progress {
+	return Progress{Virtual: r.eng.Elapsed(), Duration: r.sc.Duration, Events: r.eng.Events(),
+		Pods: len(r.track.pods), Scheduled: r.mode.Counters().Scheduled}
 }
 
 // settleCheck ends the run once everything planned has happened and the
