@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubetwin/kubetwin/core/api/resource"
 	"github.com/kubetwin/kubetwin/sim"
 )
 
@@ -171,5 +172,31 @@ func checkReplaced(t *testing.T, dir, node string) {
 	}
 	if on == 0 || ended != on {
 		t.Errorf("%s held %d pods, of which %d were evicted", node, on, ended)
+	}
+}
+
+// TestEmulateFlags: pools from flags, and clear errors for bad ones,
+// before any server is contacted.
+func TestEmulateFlags(t *testing.T) {
+	o := emulateOptions{nodes: 3, capacity: "cpu=4,memory=8Gi", pools: []string{"gpu:2:cpu=8,nvidia.com/gpu=4"},
+		zones: []string{"a", "b"}}
+	sc, err := o.scenario()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sc.Cluster.Pools) != 2 || sc.Cluster.Pools[0].Name != "gpu" || sc.Cluster.Pools[1].Count != 3 ||
+		sc.Cluster.Pools[0].Capacity["nvidia.com/gpu"] != resource.MustParse("4") || countNodes(sc) != 5 {
+		t.Errorf("pools: %+v", sc.Cluster.Pools)
+	}
+	for _, c := range []struct{ args, want string }{
+		{"emulate --kubeconfig k", "give --nodes N or at least one --pool"},
+		{"emulate --kubeconfig k --pool web", "want NAME:COUNT"},
+		{"emulate --kubeconfig k --pool web:0", "the count must be a positive number"},
+		{"emulate --kubeconfig k --pool web:2:cpu", `capacity "cpu": want NAME=QUANTITY`},
+		{"emulate --kubeconfig k --nodes 2 --capacity cpu=lots", "capacity cpu=lots"},
+	} {
+		if _, err := execute(t, "", strings.Fields(c.args)...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.args, err, c.want)
+		}
 	}
 }
