@@ -132,7 +132,21 @@ func (s *Scheduler) prioritize(ctx context.Context, fwk *framework.Framework, st
 		return "", fmt.Errorf("score %s: %w", st.Plugin(), st.AsError())
 	}
 	s.scoreBuf = scores
+	if fwk.TieBreakByName() {
+		return selectHostByName(scores), nil
+	}
 	return selectHost(scores, s.rng.IntN), nil
+}
+
+// selectHostByName returns the top-scoring node with the smallest name.
+func selectHostByName(scores []framework.NodeScore) string {
+	best := scores[0]
+	for _, sc := range scores[1:] {
+		if sc.Score > best.Score || (sc.Score == best.Score && sc.Name < best.Name) {
+			best = sc
+		}
+	}
+	return best.Name
 }
 
 // selectHost returns the top-scoring node, choosing uniformly among ties

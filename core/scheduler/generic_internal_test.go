@@ -41,3 +41,10 @@ func TestSelectHostReservoir(t *testing.T) {
 		t.Fatalf("never-replace picked %s", got)
 	}
 }
+
+func TestSelectHostByName(t *testing.T) {
+	scores := []framework.NodeScore{{Name: "c", Score: 9}, {Name: "a", Score: 5}, {Name: "e", Score: 9}, {Name: "b", Score: 9}}
+	if got := selectHostByName(scores); got != "b" {
+		t.Fatalf("picked %s, want b: the smallest name among the top scores", got)
+	}
+}

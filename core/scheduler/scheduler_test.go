@@ -199,3 +199,25 @@ func TestRunBindsInGoroutines(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestTieBreakByNodeName: on identical nodes every pod scores the same
+// everywhere; the default profile spreads them by its seeded draw, and a
+// profile with tieBreak nodeName always takes the smallest name that
+// still fits.
+func TestTieBreakByNodeName(t *testing.T) {
+	byName := framework.Profile{SchedulerName: "by-name", TieBreak: framework.TieBreakNodeName,
+		Plugins: framework.Plugins{Score: framework.PluginSet{Disabled: []framework.PluginRef{{Name: "*"}}}}}
+	h := newHarness(t, 1, byName)
+	for _, n := range []string{"n3", "n1", "n2"} {
+		h.s.AddNode(fixtures.MakeNode().Name(n).CPU("2").Memory("8Gi").Obj())
+	}
+	for _, name := range []string{"a", "b", "c"} {
+		if err := h.s.AddPod(fixtures.MakePod().Name(name).SchedulerName("by-name").CPU("1").Obj()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := placements(h.drain(t))
+	if got["a"] != "n1" || got["b"] != "n1" || got["c"] != "n2" {
+		t.Errorf("by name: %v, want a and b on n1, c on n2", got)
+	}
+}

@@ -159,6 +159,7 @@ func TestParseProfileErrors(t *testing.T) {
 		"unknown field":     {"schedulerName: a\nplugin: {}\n", `unknown field "plugin"`},
 		"unknown point":     {"plugins: {scoring: {}}\n", `unknown field "scoring"`},
 		"bad percentage":    {"percentageOfNodesToScore: 150\n", "percentageOfNodesToScore 150 not in [0, 100]"},
+		"bad tie-break":     {"tieBreak: alphabetical\n", `tieBreak "alphabetical": want random or nodeName`},
 		"negative weight":   {"plugins: {score: {enabled: [{name: X, weight: -1}]}}\n", "negative weight"},
 		"nameless plugin":   {"plugins: {filter: {enabled: [{weight: 1}]}}\n", "plugin without a name"},
 		"duplicate config":  {"pluginConfig: [{name: A}, {name: A}]\n", "given twice"},

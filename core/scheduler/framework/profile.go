@@ -55,10 +55,21 @@ type Profile struct {
 	SchedulerName string `json:"schedulerName,omitempty"`
 	// PercentageOfNodesToScore bounds how many feasible nodes are looked
 	// for (0 means adaptive, as Kubernetes).
-	PercentageOfNodesToScore *int32         `json:"percentageOfNodesToScore,omitempty"`
-	Plugins                  Plugins        `json:"plugins,omitzero"`
-	PluginConfig             []PluginConfig `json:"pluginConfig,omitempty"`
+	PercentageOfNodesToScore *int32 `json:"percentageOfNodesToScore,omitempty"`
+	// TieBreak chooses among nodes with the same top score: TieBreakRandom
+	// (the default, as Kubernetes) or TieBreakNodeName, the smallest name,
+	// as some published schedulers' simulators do; a study that reproduces
+	// one needs its tie-breaking, since integer scores tie often.
+	TieBreak     string         `json:"tieBreak,omitempty"`
+	Plugins      Plugins        `json:"plugins,omitzero"`
+	PluginConfig []PluginConfig `json:"pluginConfig,omitempty"`
 }
+
+// The ways a profile breaks ties between top-scoring nodes.
+const (
+	TieBreakRandom   = "random"
+	TieBreakNodeName = "nodeName"
+)
 
 // Config is a file of several profiles.
 type Config struct {
@@ -110,6 +121,9 @@ func (p *Profile) Name() string {
 func (p *Profile) Validate() error {
 	if v := p.PercentageOfNodesToScore; v != nil && (*v < 0 || *v > 100) {
 		return fmt.Errorf("%w %q: percentageOfNodesToScore %d not in [0, 100]", ErrInvalidProfile, p.Name(), *v)
+	}
+	if t := p.TieBreak; t != "" && t != TieBreakRandom && t != TieBreakNodeName {
+		return fmt.Errorf("%w %q: tieBreak %q: want %s or %s", ErrInvalidProfile, p.Name(), t, TieBreakRandom, TieBreakNodeName)
 	}
 	for _, pt := range p.Plugins.points() {
 		for _, ref := range pt.set.Enabled {

@@ -172,6 +172,10 @@ func appendAs[T Plugin](list *[]T, pl Plugin) bool {
 // ProfileName is the scheduler name pods use to pick this framework.
 func (f *Framework) ProfileName() string { return f.profile.Name() }
 
+// TieBreakByName reports whether the profile breaks ties between top
+// scores by the smallest node name rather than at random.
+func (f *Framework) TieBreakByName() bool { return f.profile.TieBreak == TieBreakNodeName }
+
 // PercentageOfNodesToScore is the profile's setting, 0 for adaptive.
 func (f *Framework) PercentageOfNodesToScore() int32 {
 	if f.profile.PercentageOfNodesToScore == nil {
