@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,12 +75,7 @@ func TestRealRunPlaysAScenario(t *testing.T) {
 	if err != nil {
 		t.Fatalf("real run: %v", err)
 	}
-	var s sim.Summary
-	data, err := os.ReadFile(filepath.Join(out, sim.SummaryFile))
-	if err != nil || json.Unmarshal(data, &s) != nil {
-		t.Fatalf("summary: %v\n%s", err, data)
-	}
-	checkRealSummary(t, s)
+	checkRealSummary(t, readRunSummary(t, out))
 	for _, f := range []string{sim.PodsFile, sim.NodesFile, sim.TimeSeriesFile, "report.html"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("%s: %v", f, err)
