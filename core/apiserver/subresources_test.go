@@ -53,10 +53,13 @@ func TestBindingSubresource(t *testing.T) {
 	e := newEnv(t)
 	e.mustDo("POST", "/api/v1/namespaces/default/pods", podJSON("p", `"a":"b"`), 201)
 	const path = "/api/v1/namespaces/default/pods/p/binding"
-	e.mustDo("POST", path, `{"apiVersion":"v1","kind":"Binding","metadata":{"name":"p"},"target":{"kind":"Node","name":"n1"}}`, 201)
+	e.mustDo("POST", path, `{"apiVersion":"v1","kind":"Binding","metadata":{"name":"p","annotations":{"x/devices":"0,3"}},"target":{"kind":"Node","name":"n1"}}`, 201)
 	pod := e.mustDo("GET", "/api/v1/namespaces/default/pods/p", "", 200)
 	if get(pod, "spec", "nodeName") != "n1" {
 		t.Fatalf("nodeName = %v", get(pod, "spec", "nodeName"))
+	}
+	if got := get(pod, "metadata", "annotations", "x/devices"); got != "0,3" {
+		t.Fatalf("the binding's annotation on the pod = %v, want 0,3", got)
 	}
 	conds, _ := get(pod, "status", "conditions").([]any)
 	if len(conds) != 1 || get(conds[0], "type") != "PodScheduled" || get(conds[0], "status") != "True" {

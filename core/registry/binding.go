@@ -83,6 +83,15 @@ func (r *Registry) bindOnce(ctx context.Context, namespace, name string, b *Bind
 			fmt.Sprintf("pod %s is being deleted, cannot be assigned to a host", name), details(podKind, name), nil)
 	}
 	pod.Spec.NodeName = b.Target.Name
+	// As Kubernetes' pods/binding does, the binding's annotations are set on
+	// the pod in the same write, so a scheduler can record what it chose on
+	// the node (GPU devices, say) without a second write that could race.
+	for k, v := range b.Metadata.Annotations {
+		if pod.Annotations == nil {
+			pod.Annotations = map[string]string{}
+		}
+		pod.Annotations[k] = v
+	}
 	setPodScheduled(pod, api.NewTime(r.clock.Now()))
 	if dryRun {
 		return nil

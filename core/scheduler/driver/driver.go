@@ -17,11 +17,17 @@ import (
 // bound, so no pod is ever bound twice.
 type Binder struct{ Client Client }
 
-var _ framework.Binder = Binder{}
+var _ framework.AnnotatingBinder = Binder{}
 
 // Bind posts a Binding of pod to node.
 func (b Binder) Bind(ctx context.Context, pod *api.Pod, node string) error {
-	binding := &registry.Binding{Metadata: api.ObjectMeta{Name: pod.Name, UID: pod.UID},
+	return b.BindWithAnnotations(ctx, pod, node, nil)
+}
+
+// BindWithAnnotations posts a Binding of pod to node that also sets
+// annotations on the pod.
+func (b Binder) BindWithAnnotations(ctx context.Context, pod *api.Pod, node string, annotations map[string]string) error {
+	binding := &registry.Binding{Metadata: api.ObjectMeta{Name: pod.Name, UID: pod.UID, Annotations: annotations},
 		Target: registry.ObjectReference{Kind: "Node", Name: node}}
 	if err := b.Client.Bind(ctx, pod.Namespace, pod.Name, binding, false); err != nil {
 		return fmt.Errorf("bind %s/%s to %s: %w", pod.Namespace, pod.Name, node, err)

@@ -212,6 +212,36 @@ type recordingBinder struct{ err error }
 
 func (b *recordingBinder) Bind(context.Context, *api.Pod, string) error { return b.err }
 
+type annotatingBinder struct {
+	recordingBinder
+	got map[string]string
+}
+
+func (b *annotatingBinder) BindWithAnnotations(_ context.Context, _ *api.Pod, _ string, ann map[string]string) error {
+	b.got = ann
+	return b.err
+}
+
+func TestDefaultBinderCarriesBindingAnnotations(t *testing.T) {
+	b := &annotatingBinder{}
+	pl, err := plugins.NewDefaultBinder(nil, binderHandle{b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := framework.NewCycleState()
+	framework.SetBindingAnnotation(state, "a", "1")
+	framework.SetBindingAnnotation(state, "b", "2")
+	framework.DeleteBindingAnnotation(state, "a")
+	forked := state.Clone()
+	framework.SetBindingAnnotation(forked, "c", "3") // a fork must not leak into the cycle
+	if st := pl.(framework.BindPlugin).Bind(context.Background(), state, fixtures.MakePod().Name("p").Obj(), "n1"); !st.IsSuccess() {
+		t.Fatal(st)
+	}
+	if len(b.got) != 1 || b.got["b"] != "2" {
+		t.Fatalf("annotations bound = %v, want only b=2", b.got)
+	}
+}
+
 type binderHandle struct{ b framework.Binder }
 
 func (binderHandle) SnapshotSharedLister() framework.NodeInfoLister { return nil }
@@ -232,6 +262,11 @@ func TestDefaultBinderAndArgs(t *testing.T) {
 	st := bp.Bind(context.Background(), nil, pod, "n1")
 	if st.Code() != framework.Error || !strings.Contains(st.Message(), "bind default/p to n1") {
 		t.Fatalf("bind failure status %v", st)
+	}
+	state := framework.NewCycleState()
+	framework.SetBindingAnnotation(state, "k", "v")
+	if st := bp.Bind(context.Background(), state, pod, "n1"); st.Code() != framework.Error {
+		t.Fatalf("a binder that cannot carry annotations was asked to: status %v", st)
 	}
 	if _, err := plugins.NewInTreeRegistry()[plugins.NodeNameName]([]byte(`{"x":1}`), nil); err == nil {
 		t.Fatalf("args to an argless plugin should be rejected")

@@ -141,12 +141,23 @@ func NewDefaultBinder(args json.RawMessage, h framework.Handle) (framework.Plugi
 // Name identifies the plugin in profiles.
 func (*DefaultBinder) Name() string { return DefaultBinderName }
 
-// Bind asks the driver to bind; a failure is an Error status.
-func (b *DefaultBinder) Bind(ctx context.Context, _ *framework.CycleState, pod *api.Pod, nodeName string) *framework.Status {
+// Bind asks the driver to bind, with the annotations plugins asked for
+// in the cycle; a failure is an Error status.
+func (b *DefaultBinder) Bind(ctx context.Context, state *framework.CycleState, pod *api.Pod, nodeName string) *framework.Status {
 	if b.binder == nil {
 		return framework.NewStatus(framework.Error, "no binder configured")
 	}
-	if err := b.binder.Bind(ctx, pod, nodeName); err != nil {
+	err := error(nil)
+	if ann := framework.BindingAnnotations(state); ann != nil {
+		ab, ok := b.binder.(framework.AnnotatingBinder)
+		if !ok {
+			return framework.NewStatus(framework.Error, "the binder cannot set annotations with a binding")
+		}
+		err = ab.BindWithAnnotations(ctx, pod, nodeName, ann)
+	} else {
+		err = b.binder.Bind(ctx, pod, nodeName)
+	}
+	if err != nil {
 		return framework.AsStatus(fmt.Errorf("bind %s/%s to %s: %w", pod.Namespace, pod.Name, nodeName, err))
 	}
 	return nil
