@@ -38,6 +38,7 @@ func NewInTreeRegistry() framework.Registry {
 		InterPodAffinityName:   NewInterPodAffinity,
 		PodTopologySpreadName:  NewPodTopologySpread,
 		DefaultPreemptionName:  NewDefaultPreemption,
+		GPUShareName:           NewGPUShare,
 	}
 }
 

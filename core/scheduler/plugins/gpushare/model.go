@@ -307,6 +307,15 @@ func (n *Node) checkDevices(t Task, devices []int) error {
 	return nil
 }
 
+// SetUsage sets the CPU and memory in use to totals counted elsewhere (a
+// scheduler's view of the node's pods), leaving the GPUs as they are. Free
+// amounts go negative on an overcommitted node, where nothing then fits.
+func (n *Node) SetUsage(cpuMilli, memoryMiB int64) {
+	n.cpuFreeMilli = n.cpuCapacityMilli - cpuMilli
+	n.memFreeMiB = n.memCapacityMiB - memoryMiB
+	n.gen++
+}
+
 // Release gives back what Allocate took for the same task and devices.
 func (n *Node) Release(t Task, devices []int) error {
 	if err := n.checkRelease(t, devices); err != nil {

@@ -216,3 +216,18 @@ func TestNewNodeRejects(t *testing.T) {
 		t.Fatalf("negative cpu: %v", err)
 	}
 }
+
+func TestSetUsageKeepsGPUsAndCanOvercommit(t *testing.T) {
+	n := node(t, "n", "T4", 8000, 2048, 1000, 1000)
+	if err := n.Allocate(share(1000, 300), []int{1}); err != nil {
+		t.Fatal(err)
+	}
+	n.SetUsage(6000, 1024)
+	if n.CPUFreeMilli() != 2000 || n.MemoryFreeMiB() != 1024 || n.GPUFreeMilli(1) != 700 {
+		t.Fatalf("after SetUsage: cpu %d memory %d gpu1 %d", n.CPUFreeMilli(), n.MemoryFreeMiB(), n.GPUFreeMilli(1))
+	}
+	n.SetUsage(9000, 0)
+	if gpushare.Fits(n, cpuOnly(1)) {
+		t.Fatalf("an overcommitted node (cpu free %d) fits a task", n.CPUFreeMilli())
+	}
+}
