@@ -49,7 +49,8 @@ func (d *Diagnosis) settle() {
 	for _, r := range d.rejected {
 		d.NodeToStatus[r.node] = r.st
 	}
-	d.rejected = nil
+	clear(d.rejected) // drop the statuses; the array is reused
+	d.rejected = d.rejected[:0]
 }
 
 // addPlugin records a rejecting plugin once, keeping the list sorted.
@@ -66,6 +67,9 @@ type FitError struct {
 	Pod         *api.Pod
 	NumAllNodes int
 	Diagnosis   Diagnosis
+	// msg caches the message: the condition, the event and the queue all
+	// ask for it, and it walks every rejected node.
+	msg string
 }
 
 // NoNodesMessage is kube-scheduler's message for a cluster without nodes.
@@ -76,11 +80,18 @@ func (f *FitError) Error() string {
 	if f.NumAllNodes == 0 {
 		return NoNodesMessage
 	}
+	if f.msg == "" {
+		f.msg = f.message()
+	}
+	return f.msg
+}
+
+func (f *FitError) message() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "0/%d nodes are available:", f.NumAllNodes)
 	if f.Diagnosis.PreFilterMsg != "" {
 		fmt.Fprintf(&b, " %s.", f.Diagnosis.PreFilterMsg)
-	} else if hist := reasonHistogram(f.Diagnosis.NodeToStatus); len(hist) > 0 {
+	} else if hist := f.Diagnosis.reasonHistogram(); len(hist) > 0 {
 		fmt.Fprintf(&b, " %s.", strings.Join(hist, ", "))
 	}
 	if f.Diagnosis.PostFilterMsg != "" {
@@ -89,12 +100,22 @@ func (f *FitError) Error() string {
 	return b.String()
 }
 
-// reasonHistogram counts each reason over the rejected nodes, as sorted "N reason" strings.
-func reasonHistogram(m framework.NodeToStatus) []string {
+// reasonHistogram counts each reason over the rejected nodes, recorded or
+// settled, as sorted "N reason" strings.
+func (d *Diagnosis) reasonHistogram() []string {
+	// Plugins share prebuilt statuses, so counting by status first takes
+	// a pointer's hash per node rather than a string's per reason.
+	byStatus := map[*framework.Status]int{}
+	for _, st := range d.NodeToStatus {
+		byStatus[st]++
+	}
+	for _, r := range d.rejected {
+		byStatus[r.st]++
+	}
 	counts := map[string]int{}
-	for _, st := range m {
+	for st, n := range byStatus {
 		for _, r := range st.Reasons() {
-			counts[r]++
+			counts[r] += n
 		}
 	}
 	out := make([]string, 0, len(counts))

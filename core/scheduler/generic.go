@@ -20,10 +20,13 @@ const (
 // PreScore and Score, and returns the chosen node or a *FitError.
 func (s *Scheduler) schedulePod(ctx context.Context, fwk *framework.Framework, state *framework.CycleState, pod *api.Pod) (string, *Diagnosis, error) {
 	nodes := s.snapshot.List()
-	diag := &Diagnosis{}
+	diag := &Diagnosis{rejected: s.rejectedBuf[:0]}
+	defer func() { s.rejectedBuf = diag.rejected[:0] }()
 	fitErr := func() error {
-		diag.settle()
-		return &FitError{Pod: pod, NumAllNodes: len(nodes), Diagnosis: *diag}
+		fe := &FitError{Pod: pod, NumAllNodes: len(nodes), Diagnosis: *diag}
+		fe.msg = fe.message()
+		fe.Diagnosis.rejected = nil // the buffer is the scheduler's, for the next cycle
+		return fe
 	}
 	if len(nodes) == 0 {
 		return "", diag, fitErr()
@@ -42,7 +45,10 @@ func (s *Scheduler) schedulePod(ctx context.Context, fwk *framework.Framework, s
 	if err != nil {
 		return "", nil, err
 	}
-	if len(feasible) == 0 {
+	if len(feasible) == 0 && fwk.HasPostFilterPlugins() {
+		// Only PostFilters (preemption) need the rejections by node name;
+		// in a full cluster, building that map for every pod would cost
+		// more than filtering.
 		diag.settle()
 		res, st := fwk.RunPostFilterPlugins(ctx, state, pod, diag.NodeToStatus)
 		switch {
@@ -53,6 +59,9 @@ func (s *Scheduler) schedulePod(ctx context.Context, fwk *framework.Framework, s
 		case !st.IsSuccess() && st.Plugin() != "":
 			diag.PostFilterMsg = st.Message()
 		}
+		return "", diag, fitErr()
+	}
+	if len(feasible) == 0 {
 		return "", diag, fitErr()
 	}
 	if len(feasible) == 1 {

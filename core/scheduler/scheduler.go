@@ -61,6 +61,9 @@ type Scheduler struct {
 	// of entries per pod.
 	feasibleBuf []*framework.NodeInfo
 	scoreBuf    []framework.NodeScore
+	// rejectedBuf holds a cycle's rejections until its diagnosis settles;
+	// in a full cluster every node rejects every pod.
+	rejectedBuf []rejection
 	metrics     *metrics.Metrics
 	// metricsRand picks the cycles whose plugins are timed; it is seeded
 	// from Rand, so tie-breaks do not depend on the sampling.

@@ -79,6 +79,9 @@ func (f *Framework) RunFilterPlugins(ctx context.Context, state *CycleState, pod
 	return nil
 }
 
+// HasPostFilterPlugins reports whether the profile has any PostFilter.
+func (f *Framework) HasPostFilterPlugins() bool { return len(f.postFilter) > 0 }
+
 // RunPostFilterPlugins runs PostFilters until one succeeds (e.g. preemption nominated a node).
 func (f *Framework) RunPostFilterPlugins(ctx context.Context, state *CycleState, pod *api.Pod, filtered NodeToStatus) (*PostFilterResult, *Status) {
 	last := NewStatus(Unschedulable, "no postFilter plugin helped")

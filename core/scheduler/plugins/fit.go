@@ -56,25 +56,29 @@ func (r *requestState) Clone() framework.StateData { return r }
 // resource is the stored requests.
 func (r *requestState) resource() *framework.Resource { return &r.req }
 
-// maxCachedScalars bounds the extended resources whose rejections are
-// cached by mask; pods asking for more build each rejection afresh.
+// maxCachedScalars bounds the extended resources a shortfall mask can
+// hold; pods asking for more build each rejection afresh.
 const maxCachedScalars = 60
 
-// rejection is the status for a node the pod does not fit: from the
-// prebuilt basic ones, or cached per shortfall mask (bits 0-3 as
-// basicFitRejections, bit 4+i for scalars[i]).
-func (r *requestState) rejection(n *framework.NodeInfo) *framework.Status {
+// shortfall is the mask of what the pod lacks on the node (bits 0-3 as
+// basicFitRejections, bit 4+i for scalars[i]); zero when it fits. Filter
+// computes it once per node and turns a non-zero mask into a status.
+func (r *requestState) shortfall(n *framework.NodeInfo) uint64 {
 	mask := uint64(basicShortfall(&r.req, n))
-	if len(r.scalars) == 0 {
-		return basicFitRejections[mask]
-	}
-	if len(r.scalars) > maxCachedScalars {
-		return framework.NewStatus(framework.Unschedulable, InsufficientResources(r.req, n)...)
-	}
 	for i, name := range r.scalars {
 		if want := r.req.Scalar[name]; want > 0 && want > n.Allocatable.Scalar[name]-n.Requested.Scalar[name] {
 			mask |= 1 << (4 + i)
 		}
+	}
+	return mask
+}
+
+// rejection is the status for a shortfall: a prebuilt basic one, or one
+// cached per mask, since a pod asking for a GPU is rejected by every node
+// without one with the same few reasons.
+func (r *requestState) rejection(mask uint64) *framework.Status {
+	if mask < uint64(len(basicFitRejections)) {
+		return basicFitRejections[mask]
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -127,10 +131,16 @@ func (*Fit) Filter(_ context.Context, state *framework.CycleState, pod *api.Pod,
 	if err != nil {
 		req = newRequestState(framework.PodRequests(pod))
 	}
-	if fits(req.resource(), n) {
-		return nil
+	if len(req.scalars) > maxCachedScalars {
+		if fits(req.resource(), n) {
+			return nil
+		}
+		return framework.NewStatus(framework.Unschedulable, InsufficientResources(req.req, n)...)
 	}
-	return req.rejection(n)
+	if mask := req.shortfall(n); mask != 0 {
+		return req.rejection(mask)
+	}
+	return nil
 }
 
 // basicFitRejections are the rejections for each combination of the four
