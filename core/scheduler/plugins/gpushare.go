@@ -32,7 +32,16 @@ type GPUShare struct {
 	name   string
 	policy gpushare.Policy
 	handle framework.Handle
-	nodes  map[string]gpuNodeEntry
+	// nodes is keyed by the snapshot's node info, whose pointer stays the
+	// same while the node does not change: hashing a pointer is cheaper
+	// than a name, and Filter looks once per node per cycle. Infos the
+	// snapshot replaced are pruned now and then.
+	nodes    map[*framework.NodeInfo]gpuNodeEntry
+	rejected gpuShareRejections
+	// lastCycle and lastState save Filter and Score a lookup in the cycle
+	// state on every node: the cycle PreFilter last ran for, and its state.
+	lastCycle *framework.CycleState
+	lastState *gpuShareState
 
 	mu       sync.Mutex // Unreserve may run on a binding goroutine
 	reserved map[string][]int
@@ -41,6 +50,8 @@ type GPUShare struct {
 type gpuNodeEntry struct {
 	gen  int64
 	node *gpushare.Node
+	// podsFull is whether the node's pod slots are all taken.
+	podsFull bool
 }
 
 var (
@@ -51,8 +62,21 @@ var (
 	_ framework.ReservePlugin   = (*GPUShare)(nil)
 )
 
+// gpuShareRejections are built once per plugin: in a full cluster Filter
+// rejects most nodes for every pod.
+type gpuShareRejections struct {
+	tooManyPods, noGPU, model, cpu, memory, gpu *framework.Status
+}
+
 func newGPUShare(name string, p gpushare.Policy, h framework.Handle) *GPUShare {
-	return &GPUShare{name: name, policy: p, handle: h, nodes: map[string]gpuNodeEntry{}, reserved: map[string][]int{}}
+	st := func(c framework.Code, reason string) *framework.Status {
+		return framework.NewStatus(c, reason).WithPlugin(name)
+	}
+	return &GPUShare{name: name, policy: p, handle: h, nodes: map[*framework.NodeInfo]gpuNodeEntry{}, reserved: map[string][]int{},
+		rejected: gpuShareRejections{tooManyPods: st(framework.Unschedulable, ReasonTooManyPods),
+			noGPU: st(framework.UnschedulableAndUnresolvable, ReasonNoGPU), model: st(framework.UnschedulableAndUnresolvable, ReasonGPUModel),
+			cpu: st(framework.Unschedulable, reasonInsufficientCPU), memory: st(framework.Unschedulable, reasonInsufficientMemory),
+			gpu: st(framework.Unschedulable, ReasonInsufficientGPU)}}
 }
 
 // Name identifies the plugin in profiles.
@@ -76,11 +100,17 @@ func (pl *GPUShare) PreFilter(_ context.Context, state *framework.CycleState, po
 	if err != nil {
 		return framework.NewStatus(framework.UnschedulableAndUnresolvable, err.Error())
 	}
-	state.Write(pl.stateKey(), &gpuShareState{task: t})
+	s := &gpuShareState{task: t}
+	state.Write(pl.stateKey(), s)
+	pl.lastCycle, pl.lastState = state, s
+	pl.pruneNodes()
 	return nil
 }
 
 func (pl *GPUShare) state(state *framework.CycleState) (*gpuShareState, *framework.Status) {
+	if state == pl.lastCycle && pl.lastState != nil {
+		return pl.lastState, nil
+	}
 	s, err := readState[*gpuShareState](state, pl.stateKey())
 	if err != nil {
 		return nil, framework.NewStatus(framework.Error, fmt.Sprintf("%s: no prefilter state: %v", pl.name, err))
@@ -88,27 +118,40 @@ func (pl *GPUShare) state(state *framework.CycleState) (*gpuShareState, *framewo
 	return s, nil
 }
 
-// Filter keeps nodes with NumGPU devices of an accepted model that each
-// have the pod's share free; CPU and memory are NodeResourcesFit's.
+// Filter keeps nodes with a free pod slot, the pod's CPU and memory free
+// and, for a GPU pod, NumGPU devices of an accepted model that each have
+// the pod's share free. It is a complete resource filter for GPU-sharing
+// pods, so a profile may leave NodeResourcesFit out (GPUShareProfile does).
 func (pl *GPUShare) Filter(_ context.Context, state *framework.CycleState, _ *api.Pod, ni *framework.NodeInfo) *framework.Status {
 	s, st := pl.state(state)
-	if st != nil || s.task.NumGPU == 0 {
+	if st != nil {
 		return st
 	}
-	n := pl.nodeFor(ni)
-	switch {
-	case n.NumGPU() == 0:
-		return framework.NewStatus(framework.UnschedulableAndUnresolvable, ReasonNoGPU)
-	case !s.task.AllowsModel(n.Model()):
-		return framework.NewStatus(framework.UnschedulableAndUnresolvable, ReasonGPUModel)
+	e := pl.entryFor(ni)
+	if e.podsFull {
+		return pl.rejected.tooManyPods
 	}
-	gpuOnly := s.task
-	gpuOnly.CPUMilli, gpuOnly.MemoryMiB = 0, 0
-	if !gpushare.Fits(n, gpuOnly) {
-		return framework.NewStatus(framework.Unschedulable, ReasonInsufficientGPU)
+	n := e.node
+	switch {
+	case s.task.NumGPU > 0 && n.NumGPU() == 0:
+		return pl.rejected.noGPU
+	case s.task.NumGPU > 0 && !s.task.AllowsModel(n.Model()):
+		return pl.rejected.model
+	case n.CPUFreeMilli() < s.task.CPUMilli:
+		return pl.rejected.cpu
+	case n.MemoryFreeMiB() < s.task.MemoryMiB:
+		return pl.rejected.memory
+	case !gpushare.Fits(n, s.task):
+		return pl.rejected.gpu
 	}
 	return nil
 }
+
+// The rejections GPUShare shares with NodeResourcesFit, in its words.
+const (
+	reasonInsufficientCPU    = "Insufficient " + string(api.ResourceCPU)
+	reasonInsufficientMemory = "Insufficient " + string(api.ResourceMemory)
+)
 
 // PreScore lets a policy that picks the node itself (Random) draw it
 // among the feasible nodes, with the scheduler's seeded rand.

@@ -113,23 +113,25 @@ func typicalDistribution(classes []GPUTaskClass) (*gpushare.Distribution, error)
 	return d, nil
 }
 
-// GPUShareProfile is a profile in which GPUShare alone scores, every node
-// is scored and ties go to the smallest node name: the setting of the
-// GPU-sharing study, whose policies are each the only score plugin. The
-// default filters stay (CPU and memory are NodeResourcesFit's); there is
-// no preemption.
+// GPUShareProfile is a profile in which GPUShare alone filters and
+// scores, every node is scored and ties go to the smallest node name: the
+// setting of the GPU-sharing study, whose policies are each the only score
+// plugin. GPUShare's filter checks pod slots, CPU, memory and GPUs; the
+// other default filters (taints, affinity, ports, spreading) are left out,
+// as the study's nodes and tasks have none of them, and each would cost a
+// call per node per task. There is no preemption.
 func GPUShareProfile(schedulerName string, args GPUShareArgs) (framework.Profile, error) {
 	raw, err := json.Marshal(args)
 	if err != nil {
 		return framework.Profile{}, fmt.Errorf("%s profile: %w", GPUShareName, err)
 	}
 	all := int32(100)
-	only := framework.PluginSet{Disabled: []framework.PluginRef{{Name: "*"}},
-		Enabled: []framework.PluginRef{{Name: GPUShareName, Weight: 1}}}
-	add := framework.PluginSet{Enabled: []framework.PluginRef{{Name: GPUShareName}}}
+	none := []framework.PluginRef{{Name: "*"}}
+	only := framework.PluginSet{Disabled: none, Enabled: []framework.PluginRef{{Name: GPUShareName}}}
+	score := framework.PluginSet{Disabled: none, Enabled: []framework.PluginRef{{Name: GPUShareName, Weight: 1}}}
 	return framework.Profile{SchedulerName: schedulerName, PercentageOfNodesToScore: &all,
 		TieBreak: framework.TieBreakNodeName,
-		Plugins: framework.Plugins{PreFilter: add, Filter: add, Reserve: add, PreScore: only, Score: only,
-			PostFilter: framework.PluginSet{Disabled: []framework.PluginRef{{Name: "*"}}}},
+		Plugins: framework.Plugins{PreFilter: only, Filter: only, PreScore: only, Score: score, Reserve: only,
+			PostFilter: framework.PluginSet{Disabled: none}},
 		PluginConfig: []framework.PluginConfig{{Name: GPUShareName, Args: raw}}}, nil
 }

@@ -70,15 +70,39 @@ func ParseGPUDevices(s string) ([]int, error) {
 // nodeFor returns the node's device model, rebuilt when the node info
 // changed; a what-if info (generation 0, as preemption's dry runs use) is
 // built afresh and not kept.
-func (pl *GPUShare) nodeFor(ni *framework.NodeInfo) *gpushare.Node {
-	if e, ok := pl.nodes[ni.Name()]; ok && ni.Generation != 0 && e.gen == ni.Generation {
-		return e.node
+func (pl *GPUShare) nodeFor(ni *framework.NodeInfo) *gpushare.Node { return pl.entryFor(ni).node }
+
+// entryFor is nodeFor with what Filter checks besides the model, so
+// Filter reads one entry per node rather than the node info's fields too.
+func (pl *GPUShare) entryFor(ni *framework.NodeInfo) gpuNodeEntry {
+	if e, ok := pl.nodes[ni]; ok && ni.Generation != 0 && e.gen == ni.Generation {
+		return e
 	}
-	n := pl.buildNode(ni)
+	e := gpuNodeEntry{gen: ni.Generation, node: pl.buildNode(ni),
+		podsFull: int64(len(ni.Pods))+1 > ni.Allocatable.AllowedPodNumber}
 	if ni.Generation != 0 {
-		pl.nodes[ni.Name()] = gpuNodeEntry{gen: ni.Generation, node: n}
+		pl.nodes[ni] = e
 	}
-	return n
+	return e
+}
+
+// pruneNodes drops the models of node infos the snapshot no longer
+// holds, once they outnumber the current ones.
+func (pl *GPUShare) pruneNodes() {
+	if pl.handle == nil || pl.handle.SnapshotSharedLister() == nil {
+		return
+	}
+	current := pl.handle.SnapshotSharedLister().List()
+	if len(pl.nodes) <= 2*len(current)+64 {
+		return
+	}
+	kept := make(map[*framework.NodeInfo]gpuNodeEntry, len(current))
+	for _, ni := range current {
+		if e, ok := pl.nodes[ni]; ok {
+			kept[ni] = e
+		}
+	}
+	pl.nodes = kept
 }
 
 // buildNode models the node's GPUs with its pods' devices taken, and its

@@ -289,8 +289,10 @@ func TestGPUShareFilterReasonsAndRecordedDevices(t *testing.T) {
 		t.Fatalf("a 900-milli share fit though no device has 900 free: %+v", res)
 	}
 	msg := res.Err.Error()
-	if !strings.Contains(msg, plugins.ReasonInsufficientGPU) {
-		t.Errorf("failure %q does not say %q", msg, plugins.ReasonInsufficientGPU)
+	for _, want := range []string{"1 " + plugins.ReasonNoGPU, "1 " + plugins.ReasonInsufficientGPU} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("failure %q does not say %q", msg, want)
+		}
 	}
 	s.AddPod(fixtures.MakePod().Name("fits").UID("fits").SchedulerName("gpushare").CPU("1").
 		Request(plugins.ResourceGPUMilli, "400").Obj())
@@ -378,6 +380,14 @@ func TestGPUShareFilterOnANodeWithoutGPUs(t *testing.T) {
 		t.Fatal(st)
 	}
 	if st := pl.(framework.FilterPlugin).Filter(t.Context(), state, cpuOnly, ni); !st.IsSuccess() {
-		t.Fatalf("a CPU-only pod is GPUShare's concern nowhere: %v", st)
+		t.Fatalf("a CPU-only pod fits a node without GPUs: %v", st)
+	}
+	big := fixtures.MakePod().Name("big").CPU("9").Obj()
+	if st := pl.(framework.PreFilterPlugin).PreFilter(t.Context(), state, big); !st.IsSuccess() {
+		t.Fatal(st)
+	}
+	if st := pl.(framework.FilterPlugin).Filter(t.Context(), state, big, ni); st.Code() != framework.Unschedulable ||
+		st.Message() != "Insufficient cpu" {
+		t.Fatalf("9 cores on an 8-core node: %v", st)
 	}
 }
