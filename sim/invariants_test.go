@@ -19,7 +19,7 @@ func TestInvariantsCatchViolations(t *testing.T) {
 	ctx := context.Background()
 	sc := &scenarios.Scenario{Name: "inv", Duration: time.Minute,
 		Cluster: scenarios.Cluster{LeaseDuration: 40 * time.Second, NodeMonitorGracePeriod: 40 * time.Second}}
-	w, err := newWorld(NewEngine(Epoch, 1), sc, Options{})
+	w, err := newWorld(NewEngine(Epoch, 1), sc, Options{}, worldParts{})
 	if err != nil {
 		t.Fatal(err)
 	}

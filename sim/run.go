@@ -112,7 +112,7 @@ func (r *run) result(ctx context.Context, wall func() time.Duration) (*Result, e
 
 func newRun(ctx context.Context, sc *scenarios.Scenario, opts Options) (*run, error) {
 	eng := NewEngine(Epoch, opts.Seed)
-	w, err := newWorld(eng, sc, opts)
+	w, err := newWorld(eng, sc, opts, worldParts{})
 	if err != nil {
 		return nil, err
 	}

@@ -59,8 +59,15 @@ type latency struct {
 
 func (l latency) draw(d scenarios.Dist) time.Duration { return d.Sample(l.r) }
 
+// worldParts says which parts of the control plane a world leaves out.
+type worldParts struct {
+	// noControllers leaves only the scheduler, for experiments on
+	// placement alone.
+	noControllers bool
+}
+
 // newWorld assembles the control plane on the engine's clock.
-func newWorld(eng *Engine, sc *scenarios.Scenario, opts Options) (*world, error) {
+func newWorld(eng *Engine, sc *scenarios.Scenario, opts Options, parts worldParts) (*world, error) {
 	w := &world{eng: eng, lastDelivery: map[*api.Kind]time.Duration{}, writes: map[string]int{},
 		lat: latency{apiWrite: sc.Latency.APIWrite, watch: sc.Latency.WatchDelivery,
 			work: sc.Latency.ControllerWork, scheduling: sc.Latency.Scheduling, r: eng.Rand("latency")}}
@@ -71,7 +78,7 @@ func newWorld(eng *Engine, sc *scenarios.Scenario, opts Options) (*world, error)
 	w.reg = registry.New(w.store, eng)
 	w.reg.GracefulPodDeletion = true // the simulated nodes confirm deletions, as kubelets do
 	cp, err := controlplane.New(controlplane.Config{Registry: w.reg, Clock: eng, Seed: eng.Rand("scheduler").Uint64(),
-		Profiles: sc.Scheduler.Profiles, Plugins: opts.Plugins,
+		Profiles: sc.Scheduler.Profiles, Plugins: opts.Plugins, NoControllers: parts.noControllers,
 		NodeMonitorGracePeriod: sc.Cluster.NodeMonitorGracePeriod,
 		NodeMonitorPeriod:      sc.Cluster.NodeMonitorPeriod,
 		Metrics:                w.metrics,
