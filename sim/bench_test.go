@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/kubetwin/kubetwin/scenarios"
@@ -62,4 +63,33 @@ timeline:
 		events += float64(res.Summary.Events)
 	}
 	b.ReportMetric(events/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkGPUExperiment is one experiment of the GPU-sharing study at
+// full size: the default openb trace (10,866 arrivals for seed 42) on the
+// 1,213 GPU nodes, FGD as the only score, through the scheduler. The
+// trace is loaded once; an iteration builds the objects, places every
+// task and records the cluster after each arrival. Its small variant is
+// TestGPUExperimentMatchesThePureModel.
+func BenchmarkGPUExperiment(b *testing.B) {
+	nodes, err := scenarios.LoadGPUNodes(filepath.Join(openbDir, "openb_node_list_gpu_node.csv"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tasks, err := scenarios.LoadGPUTasks(filepath.Join(openbDir, "openb_pod_list_default.csv"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	work, err := scenarios.ArtefactWorkload(tasks, nodes, 1.3, 42)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := sim.GPUExperiment{Nodes: nodes, Tasks: work, Typical: scenarios.TypicalTasks(tasks, 0.95), Policy: "FGD", Seed: 42}
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := sim.RunGPUExperiment(context.Background(), e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(work))*float64(b.N)/b.Elapsed().Seconds(), "tasks/s")
 }

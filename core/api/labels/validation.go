@@ -119,19 +119,15 @@ func IsDNS1123Subdomain(s string) []string {
 // IsQualifiedName checks a name with an optional DNS subdomain prefix, such as
 // "app" or "example.com/app", the form label and annotation keys take.
 func IsQualifiedName(s string) []string {
-	parts := strings.Split(s, "/")
-	var prefix, name string
-	switch len(parts) {
-	case 1:
-		name = parts[0]
-	case 2:
-		prefix, name = parts[0], parts[1]
-		if prefix == "" {
-			return []string{"prefix part must be non-empty"}
-		}
-	default:
+	prefix, name, hasPrefix := strings.Cut(s, "/")
+	switch {
+	case !hasPrefix:
+		prefix, name = "", s
+	case strings.Contains(name, "/"):
 		return []string{"a qualified name is a name with an optional DNS subdomain prefix and '/' " +
 			"(e.g. 'example.com/MyName'), so it may contain at most one '/'"}
+	case prefix == "":
+		return []string{"prefix part must be non-empty"}
 	}
 
 	var problems []string

@@ -42,9 +42,19 @@ type GPUShare struct {
 	// state on every node: the cycle PreFilter last ran for, and its state.
 	lastCycle *framework.CycleState
 	lastState *gpuShareState
+	// passed lists, in order, the nodes the last cycle's Filter passed and
+	// their models; Score visits the feasible nodes in that order, so it
+	// finds each model at its cursor rather than by a lookup.
+	passed []passedNode
+	cursor int
 
 	mu       sync.Mutex // Unreserve may run on a binding goroutine
 	reserved map[string][]int
+}
+
+type passedNode struct {
+	info *framework.NodeInfo
+	node *gpushare.Node
 }
 
 type gpuNodeEntry struct {
@@ -103,6 +113,7 @@ func (pl *GPUShare) PreFilter(_ context.Context, state *framework.CycleState, po
 	s := &gpuShareState{task: t}
 	state.Write(pl.stateKey(), s)
 	pl.lastCycle, pl.lastState = state, s
+	pl.passed, pl.cursor = pl.passed[:0], 0
 	pl.pruneNodes()
 	return nil
 }
@@ -144,7 +155,25 @@ func (pl *GPUShare) Filter(_ context.Context, state *framework.CycleState, _ *ap
 	case !gpushare.Fits(n, s.task):
 		return pl.rejected.gpu
 	}
+	if state == pl.lastCycle {
+		pl.passed = append(pl.passed, passedNode{ni, n})
+	}
 	return nil
+}
+
+// scoredNode is the model of a node Score is asked about: the next one
+// Filter passed in this cycle, or else looked up.
+func (pl *GPUShare) scoredNode(state *framework.CycleState, ni *framework.NodeInfo) *gpushare.Node {
+	if state == pl.lastCycle {
+		for pl.cursor < len(pl.passed) {
+			p := pl.passed[pl.cursor]
+			pl.cursor++
+			if p.info == ni {
+				return p.node
+			}
+		}
+	}
+	return pl.nodeFor(ni)
 }
 
 // The rejections GPUShare shares with NodeResourcesFit, in its words.
@@ -188,7 +217,7 @@ func (pl *GPUShare) Score(_ context.Context, state *framework.CycleState, _ *api
 		}
 		return framework.MinNodeScore, nil
 	}
-	return pl.policy.Score(pl.nodeFor(ni), s.task), nil
+	return pl.policy.Score(pl.scoredNode(state, ni), s.task), nil
 }
 
 // ScoreExtensions rescales scores for policies that compare them only

@@ -1,0 +1,155 @@
+package sim_test
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kubetwin/kubetwin/core/scheduler/plugins/gpushare"
+	"github.com/kubetwin/kubetwin/scenarios"
+	"github.com/kubetwin/kubetwin/sim"
+)
+
+var openbDir = filepath.Join("..", "..", "shared", "traces", "alibaba-gpu-v2023")
+
+// smallGPUStudy is the default openb trace on every eighth GPU node: the
+// experiment's shape at a tenth of its size.
+func smallGPUStudy(t testing.TB, seed int64) sim.GPUExperiment {
+	t.Helper()
+	all, err := scenarios.LoadGPUNodes(filepath.Join(openbDir, "openb_node_list_gpu_node.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := scenarios.LoadGPUTasks(filepath.Join(openbDir, "openb_pod_list_default.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []scenarios.GPUNode
+	for i := 0; i < len(all); i += 8 {
+		nodes = append(nodes, all[i])
+	}
+	work, err := scenarios.ArtefactWorkload(tasks, nodes, 1.3, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sim.GPUExperiment{Nodes: nodes, Tasks: work, Typical: scenarios.TypicalTasks(tasks, 0.95), Seed: uint64(seed)}
+}
+
+// modelReplay places the experiment's tasks with the pure model's
+// Schedule and returns the GPU milli allocated after each arrival.
+func modelReplay(t *testing.T, e sim.GPUExperiment, p gpushare.Policy) ([]int64, []*gpushare.Node) {
+	t.Helper()
+	var nodes []*gpushare.Node
+	for _, n := range e.Nodes {
+		m, err := gpushare.NewNode(n.Name, n.Model, n.CPUMilli, n.MemoryMiB, n.GPUs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes = append(nodes, m)
+	}
+	var placed int64
+	var out []int64
+	for _, task := range e.Tasks {
+		mt := gpushare.Task{CPUMilli: task.CPUMilli, MemoryMiB: task.MemoryMiB, NumGPU: task.NumGPU,
+			GPUMilli: task.GPUMilli, GPUSpec: strings.Join(task.GPUSpec, "|")}
+		if pl, ok := gpushare.Schedule(nodes, mt, p, nil); ok {
+			if err := nodes[pl.Node].Allocate(mt, pl.Devices); err != nil {
+				t.Fatal(err)
+			}
+			placed += task.TotalGPUMilli()
+		}
+		out = append(out, placed)
+	}
+	return out, nodes
+}
+
+// TestGPUExperimentMatchesThePureModel runs each deterministic policy of
+// the study through the simulator's scheduler and through the pure
+// model: the allocation after every arrival, and the fragmentation at
+// the end, must be the same.
+func TestGPUExperimentMatchesThePureModel(t *testing.T) {
+	e := smallGPUStudy(t, 42)
+	classes := make([]gpushare.Class, len(e.Typical))
+	for i, c := range e.Typical {
+		classes[i] = gpushare.Class{Popularity: c.Popularity,
+			Task: gpushare.Task{CPUMilli: c.CPUMilli, NumGPU: c.NumGPU, GPUMilli: c.GPUMilli, GPUSpec: c.GPUSpec}}
+	}
+	dist, err := gpushare.NewDistribution(classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policies := map[string]gpushare.Policy{"DotProd": gpushare.DotProd{}, "GpuClustering": gpushare.GpuClustering{},
+		"GpuPacking": gpushare.GpuPacking{}, "BestFit": gpushare.BestFit{}, "FGD": gpushare.NewFGD(dist)}
+	for _, name := range []string{"DotProd", "GpuClustering", "GpuPacking", "BestFit", "FGD"} {
+		t.Run(name, func(t *testing.T) {
+			e.Policy = name
+			res, err := sim.RunGPUExperiment(context.Background(), e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, nodes := modelReplay(t, e, policies[name])
+			got := make([]int64, len(res.Arrivals))
+			for i, a := range res.Arrivals {
+				got[i] = a.AllocatedMilli
+			}
+			if i := firstDifference(got, want); i >= 0 {
+				t.Fatalf("after arrival %d the scheduler has %d milli placed, the model %d", i, got[i], want[i])
+			}
+			if res.Failed == 0 || res.Placed+res.Failed != len(e.Tasks) {
+				t.Fatalf("placed %d failed %d of %d: the workload should overflow the cluster", res.Placed, res.Failed, len(e.Tasks))
+			}
+			frag := gpushare.ClusterFragmentation(nodes, dist)
+			last := res.Arrivals[len(res.Arrivals)-1]
+			if math.Abs(last.FragMilli-frag.FragMilli) > 1e-6*frag.IdleMilli || math.Abs(last.IdleMilli-frag.IdleMilli) > 1e-6 {
+				t.Fatalf("fragmentation at the end %v of %v idle, the model %+v", last.FragMilli, last.IdleMilli, frag)
+			}
+		})
+	}
+}
+
+func firstDifference(a, b []int64) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	if len(a) != len(b) {
+		return min(len(a), len(b))
+	}
+	return -1
+}
+
+func TestGPUExperimentRandomIsSeeded(t *testing.T) {
+	run := func(seed uint64) []sim.GPUArrival {
+		e := smallGPUStudy(t, 42)
+		e.Policy, e.Seed = "Random", seed
+		res, err := sim.RunGPUExperiment(context.Background(), e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, a := range res.Arrivals {
+			if a.AllocatedMilli > a.ArrivedMilli || a.FragMilli > a.IdleMilli+1e-6 {
+				t.Fatalf("arrival %d: %+v", i, a)
+			}
+		}
+		return res.Arrivals
+	}
+	a, b, c := run(1), run(1), run(2)
+	if !slices.Equal(a, b) {
+		t.Fatal("a seed did not reproduce its run")
+	}
+	if slices.Equal(a, c) {
+		t.Fatal("two seeds gave the same run")
+	}
+}
+
+func TestGPUExperimentRejectsAnUnknownPolicy(t *testing.T) {
+	e := smallGPUStudy(t, 42)
+	e.Policy = "Tetris"
+	if _, err := sim.RunGPUExperiment(context.Background(), e); err == nil || !strings.Contains(err.Error(), "Tetris") {
+		t.Fatalf("unknown policy: %v", err)
+	}
+}
