@@ -29,6 +29,7 @@ func newRootCommand() *cobra.Command {
 		newSimCommand(),
 		newReportCommand(),
 		newPlanCommand(),
+		newExperimentCommand(),
 	)
 	return root
 }
