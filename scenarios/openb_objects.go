@@ -1,11 +1,13 @@
 package scenarios
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/kubetwin/kubetwin/core/api"
 	"github.com/kubetwin/kubetwin/core/api/resource"
 	"github.com/kubetwin/kubetwin/core/scheduler/plugins"
+	"github.com/kubetwin/kubetwin/core/scheduler/plugins/gpushare"
 )
 
 // gpuNodeMaxPods is a GPU node's pod capacity. Kubernetes' default of 110
@@ -62,4 +64,34 @@ func (t GPUTask) PodObject(schedulerName string) *api.Pod {
 		Spec: api.PodSpec{SchedulerName: schedulerName, Containers: []api.Container{{Name: "task", Image: GPUTaskImage,
 			Resources: api.ResourceRequirements{Requests: req, Limits: lim}}}},
 	}
+}
+
+// ModelTask is the task in the GPU-sharing model's terms.
+func (t GPUTask) ModelTask() gpushare.Task {
+	return gpushare.Task{CPUMilli: t.CPUMilli, MemoryMiB: t.MemoryMiB, NumGPU: t.NumGPU, GPUMilli: t.GPUMilli,
+		GPUSpec: strings.Join(t.GPUSpec, "|")}
+}
+
+// TypicalDistribution is the typical workload as FGD's model takes it.
+func TypicalDistribution(classes []TaskClass) (*gpushare.Distribution, error) {
+	out := make([]gpushare.Class, len(classes))
+	for i, c := range classes {
+		out[i] = gpushare.Class{Popularity: c.Popularity,
+			Task: gpushare.Task{CPUMilli: c.CPUMilli, NumGPU: c.NumGPU, GPUMilli: c.GPUMilli, GPUSpec: c.GPUSpec}}
+	}
+	d, err := gpushare.NewDistribution(out)
+	if err != nil {
+		return nil, fmt.Errorf("typical workload: %w", err)
+	}
+	return d, nil
+}
+
+// PluginTypical is the typical workload as GPUShare's args take it.
+func PluginTypical(classes []TaskClass) []plugins.GPUTaskClass {
+	out := make([]plugins.GPUTaskClass, len(classes))
+	for i, c := range classes {
+		out[i] = plugins.GPUTaskClass{CPUMilli: c.CPUMilli, NumGPU: c.NumGPU, GPUMilli: c.GPUMilli,
+			GPUSpec: c.GPUSpec, Popularity: c.Popularity}
+	}
+	return out
 }

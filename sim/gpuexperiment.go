@@ -58,7 +58,7 @@ type GPUExperimentResult struct {
 func RunGPUExperiment(ctx context.Context, e GPUExperiment) (*GPUExperimentResult, error) {
 	args := plugins.GPUShareArgs{Policy: e.Policy}
 	if e.Policy == "FGD" {
-		args.TypicalTasks = GPUShareTypical(e.Typical)
+		args.TypicalTasks = scenarios.PluginTypical(e.Typical)
 	}
 	profile, err := plugins.GPUShareProfile(gpuSchedulerName, args)
 	if err != nil {
@@ -83,16 +83,6 @@ func RunGPUExperiment(ctx context.Context, e GPUExperiment) (*GPUExperimentResul
 	return &GPUExperimentResult{CapacityMilli: rec.capacity, Arrivals: rec.arrivals, Placed: res.Placed, Failed: res.Failed}, nil
 }
 
-// GPUShareTypical is the typical workload as GPUShare's args take it.
-func GPUShareTypical(classes []scenarios.TaskClass) []plugins.GPUTaskClass {
-	out := make([]plugins.GPUTaskClass, len(classes))
-	for i, c := range classes {
-		out[i] = plugins.GPUTaskClass{CPUMilli: c.CPUMilli, NumGPU: c.NumGPU, GPUMilli: c.GPUMilli,
-			GPUSpec: c.GPUSpec, Popularity: c.Popularity}
-	}
-	return out
-}
-
 // gpuRecorder keeps the cluster's model and, per node, its fragmentation,
 // recomputed only for the node a placement changed.
 type gpuRecorder struct {
@@ -110,14 +100,9 @@ type gpuRecorder struct {
 }
 
 func newGPURecorder(e GPUExperiment) (*gpuRecorder, error) {
-	classes := make([]gpushare.Class, len(e.Typical))
-	for i, c := range e.Typical {
-		classes[i] = gpushare.Class{Popularity: c.Popularity,
-			Task: gpushare.Task{CPUMilli: c.CPUMilli, NumGPU: c.NumGPU, GPUMilli: c.GPUMilli, GPUSpec: c.GPUSpec}}
-	}
-	dist, err := gpushare.NewDistribution(classes)
+	dist, err := scenarios.TypicalDistribution(e.Typical)
 	if err != nil {
-		return nil, fmt.Errorf("gpu experiment: typical workload: %w", err)
+		return nil, fmt.Errorf("gpu experiment: %w", err)
 	}
 	r := &gpuRecorder{tasks: e.Tasks, dist: dist, nodes: map[string]int{}, arrivals: make([]GPUArrival, 0, len(e.Tasks))}
 	for i, n := range e.Nodes {
@@ -173,7 +158,7 @@ func (r *gpuRecorder) place(t scenarios.GPUTask, bound *api.Pod) error {
 	if err != nil {
 		return err
 	}
-	if err := r.model[at].Allocate(modelTask(t), devices); err != nil {
+	if err := r.model[at].Allocate(t.ModelTask(), devices); err != nil {
 		return fmt.Errorf("the scheduler's placement does not fit the model: %w", err)
 	}
 	old := r.frag[at]
@@ -181,15 +166,4 @@ func (r *gpuRecorder) place(t scenarios.GPUTask, bound *api.Pod) error {
 	r.fragSum += r.frag[at].Fragment() - old.Fragment()
 	r.idleSum += r.frag[at].Idle() - old.Idle()
 	return nil
-}
-
-func modelTask(t scenarios.GPUTask) gpushare.Task {
-	m := gpushare.Task{CPUMilli: t.CPUMilli, MemoryMiB: t.MemoryMiB, NumGPU: t.NumGPU, GPUMilli: t.GPUMilli}
-	for i, s := range t.GPUSpec {
-		if i > 0 {
-			m.GPUSpec += "|"
-		}
-		m.GPUSpec += s
-	}
-	return m
 }

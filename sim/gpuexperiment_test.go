@@ -53,8 +53,7 @@ func modelReplay(t *testing.T, e sim.GPUExperiment, p gpushare.Policy) ([]int64,
 	var placed int64
 	var out []int64
 	for _, task := range e.Tasks {
-		mt := gpushare.Task{CPUMilli: task.CPUMilli, MemoryMiB: task.MemoryMiB, NumGPU: task.NumGPU,
-			GPUMilli: task.GPUMilli, GPUSpec: strings.Join(task.GPUSpec, "|")}
+		mt := task.ModelTask()
 		if pl, ok := gpushare.Schedule(nodes, mt, p, nil); ok {
 			if err := nodes[pl.Node].Allocate(mt, pl.Devices); err != nil {
 				t.Fatal(err)
@@ -72,12 +71,7 @@ func modelReplay(t *testing.T, e sim.GPUExperiment, p gpushare.Policy) ([]int64,
 // the end, must be the same.
 func TestGPUExperimentMatchesThePureModel(t *testing.T) {
 	e := smallGPUStudy(t, 42)
-	classes := make([]gpushare.Class, len(e.Typical))
-	for i, c := range e.Typical {
-		classes[i] = gpushare.Class{Popularity: c.Popularity,
-			Task: gpushare.Task{CPUMilli: c.CPUMilli, NumGPU: c.NumGPU, GPUMilli: c.GPUMilli, GPUSpec: c.GPUSpec}}
-	}
-	dist, err := gpushare.NewDistribution(classes)
+	dist, err := scenarios.TypicalDistribution(e.Typical)
 	if err != nil {
 		t.Fatal(err)
 	}

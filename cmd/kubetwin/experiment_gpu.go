@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 
 	"github.com/kubetwin/kubetwin/reports"
 	"github.com/kubetwin/kubetwin/scenarios"
@@ -50,34 +50,21 @@ func runFGDJobs(ctx context.Context, in *fgdInputs, o fgdOptions, errOut io.Writ
 	defer cancel()
 	runs := make([]fgdRun, len(jobs))
 	errs := make([]error, len(jobs))
-	next := make(chan int)
-	var mu sync.Mutex
 	done := 0
-	var wg sync.WaitGroup
-	for range min(o.parallel, len(jobs)) {
-		wg.Go(func() {
-			for i := range next {
-				runs[i], errs[i] = runFGDJob(ctx, in, o.tune, jobs[i])
-				if errs[i] != nil {
-					cancel()
-				}
-				mu.Lock()
-				done++
-				fmt.Fprintf(errOut, "experiment fgd: %d/%d done (%s)\n", done, len(jobs), jobs[i])
-				mu.Unlock()
+	runParallel(len(jobs), o.parallel, func() bool { return ctx.Err() != nil },
+		func(i int) {
+			if runs[i], errs[i] = runFGDJob(ctx, in, o.tune, jobs[i]); errs[i] != nil {
+				cancel()
 			}
+		},
+		func(i int) {
+			done++
+			fmt.Fprintf(errOut, "experiment fgd: %d/%d done (%s)\n", done, len(jobs), jobs[i])
 		})
-	}
-	for i := range jobs {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	// The experiments cancelled because another failed report the
+	// cancellation; the failure that caused it is the one to tell.
 	for i, err := range errs {
-		if err != nil {
+		if err != nil && !errors.Is(err, context.Canceled) {
 			return nil, fmt.Errorf("experiment fgd: %s: %w", jobs[i], err)
 		}
 	}

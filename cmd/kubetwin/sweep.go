@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -105,26 +104,13 @@ func runSweep(ctx context.Context, o sweepOptions, out, errOut io.Writer) error 
 // runJobs runs the grid on o.parallel workers; results keep the jobs' order.
 func runJobs(ctx context.Context, o sweepOptions, jobs []sweepJob, errOut io.Writer) []reports.SweepRun {
 	runs := make([]reports.SweepRun, len(jobs))
-	next := make(chan int)
-	var mu sync.Mutex
 	done := 0
-	var wg sync.WaitGroup
-	for range min(o.parallel, len(jobs)) {
-		wg.Go(func() {
-			for i := range next {
-				runs[i] = runSweepJob(ctx, o, jobs[i])
-				mu.Lock()
-				done++
-				fmt.Fprintf(errOut, "sweep: %d/%d done (%s)\n", done, len(jobs), jobs[i].dir)
-				mu.Unlock()
-			}
+	runParallel(len(jobs), o.parallel, func() bool { return false },
+		func(i int) { runs[i] = runSweepJob(ctx, o, jobs[i]) },
+		func(i int) {
+			done++
+			fmt.Fprintf(errOut, "sweep: %d/%d done (%s)\n", done, len(jobs), jobs[i].dir)
 		})
-	}
-	for i := range jobs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 	return runs
 }
 
