@@ -20,6 +20,14 @@ type FGD struct {
 	shapes    map[Task]int
 	lastShape Task
 	lastID    int
+	// table[shape][slot] is the memo, one column per shape over every
+	// node's slot, so a cycle, which scores one shape on every node, reads
+	// it in order rather than from a scattered array per node. Slots are
+	// given out by node name, so a node rebuilt under its name reuses its
+	// slot; epochs tell a rebuilt node from the one before it.
+	table     [][]memoEntry
+	slots     map[string]int32
+	lastEpoch uint32
 	scratch   []int64
 	// noMemo recomputes every score; benchmarks use it to show the memo's worth.
 	noMemo bool
@@ -27,7 +35,7 @@ type FGD struct {
 
 // NewFGD makes the policy for one typical distribution.
 func NewFGD(d *Distribution) *FGD {
-	return &FGD{dist: d, shapes: map[Task]int{}, lastID: -1}
+	return &FGD{dist: d, shapes: map[Task]int{}, lastID: -1, slots: map[string]int32{}}
 }
 
 // Name is the paper's name for the policy.
@@ -37,22 +45,25 @@ func (*FGD) Name() string { return "FGD" }
 func (f *FGD) Distribution() *Distribution { return f.dist }
 
 // fgdMemo is one node's memo for one FGD: the node's fragmentation and
-// the model mask, and per task shape the score and device, each valid
-// while its gen equals the node's.
+// the model mask, and where its scores are kept: its slot in the FGD's
+// table, under its epoch.
 type fgdMemo struct {
 	owner   *FGD
 	access  []bool
 	fragGen uint64
 	fragOK  bool
 	frag    float64
-	entries []memoEntry
+	slot    int32
+	epoch   uint32
 }
 
+// memoEntry is a score and device, valid while the node is the one of
+// the epoch and its gen has not moved on.
 type memoEntry struct {
 	gen    uint64
-	ok     bool
+	epoch  uint32
+	device int32
 	score  int64
-	device int
 }
 
 // Score is int64(100 · sigmoid(ΔF / 1000)), ΔF being the node's expected
@@ -73,7 +84,7 @@ func (f *FGD) Devices(n *Node, t Task, _ *rand.Rand) []int {
 		return tightestDevices(n, t)
 	}
 	if e := f.lookup(n, t); e.device >= 0 {
-		return []int{e.device}
+		return []int{int(e.device)}
 	}
 	return nil
 }
@@ -90,7 +101,13 @@ func (f *FGD) Fragmentation(n *Node) float64 {
 
 func (f *FGD) memoOf(n *Node) *fgdMemo {
 	if n.memo == nil || n.memo.owner != f {
-		n.memo = &fgdMemo{owner: f, access: f.dist.accessMask(n.model)}
+		slot, ok := f.slots[n.name]
+		if !ok {
+			slot = int32(len(f.slots))
+			f.slots[n.name] = slot
+		}
+		f.lastEpoch++ // epoch 0 marks an empty entry
+		n.memo = &fgdMemo{owner: f, access: f.dist.accessMask(n.model), slot: slot, epoch: f.lastEpoch}
 	}
 	return n.memo
 }
@@ -112,16 +129,19 @@ func (f *FGD) shapeID(t Task) int {
 func (f *FGD) lookup(n *Node, t Task) memoEntry {
 	id := f.shapeID(t)
 	m := f.memoOf(n)
-	for len(m.entries) <= id {
-		m.entries = append(m.entries, memoEntry{})
+	for len(f.table) <= id {
+		f.table = append(f.table, nil)
 	}
-	if e := m.entries[id]; e.ok && e.gen == n.gen && !f.noMemo {
-		return e
+	if int(m.slot) >= len(f.table[id]) {
+		f.table[id] = append(f.table[id], make([]memoEntry, len(f.slots)-len(f.table[id]))...)
+	}
+	e := &f.table[id][m.slot]
+	if e.epoch == m.epoch && e.gen == n.gen && !f.noMemo {
+		return *e
 	}
 	score, dev := f.evaluate(n, t)
-	e := memoEntry{gen: n.gen, ok: true, score: score, device: dev}
-	m.entries[id] = e
-	return e
+	*e = memoEntry{gen: n.gen, epoch: m.epoch, score: score, device: int32(dev)}
+	return *e
 }
 
 // evaluate computes the score, trying each device with room for a sharing
