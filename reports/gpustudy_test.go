@@ -455,3 +455,36 @@ func TestGPUStudyUnwritableDirectory(t *testing.T) {
 		t.Errorf("error %v, want a wrapped path error naming %s", err, dir)
 	}
 }
+
+// Policies the paper puts within the tolerance of each other are ties:
+// swapping them keeps the ranking's agreement beyond ties, swapping two
+// the paper separates does not.
+func TestGPUStudyRankingTies(t *testing.T) {
+	curves := func(finals map[string]float64) []GPUCurve {
+		var out []GPUCurve
+		for _, p := range []string{"04-GpuPacking", "05-BestFit", "06-FGD"} {
+			out = append(out, gpuTestCurve("w", p, 1, gpuConst(finals[p])))
+		}
+		return out
+	}
+	paper := curves(map[string]float64{"06-FGD": 95, "05-BestFit": 93.1, "04-GpuPacking": 92.8})
+	for _, tc := range []struct {
+		name             string
+		ours             map[string]float64
+		exact, ties, top bool
+	}{
+		{"same order", map[string]float64{"06-FGD": 95.2, "05-BestFit": 93.2, "04-GpuPacking": 92.7}, true, true, true},
+		{"a tie swapped", map[string]float64{"06-FGD": 95.2, "05-BestFit": 92.7, "04-GpuPacking": 93.0}, false, true, true},
+		{"a real gap swapped", map[string]float64{"06-FGD": 92.0, "05-BestFit": 93.2, "04-GpuPacking": 92.7}, false, false, false},
+	} {
+		rep, err := CompareGPUCurves(curves(tc.ours), paper, GPUStudyOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := rep.Workloads[0]
+		if w.RankingAgrees != tc.exact || w.RankingAgreesBeyondTies != tc.ties || w.SameTop != tc.top {
+			t.Errorf("%s: agrees %v, beyond ties %v, same top %v; want %v, %v, %v", tc.name,
+				w.RankingAgrees, w.RankingAgreesBeyondTies, w.SameTop, tc.exact, tc.ties, tc.top)
+		}
+	}
+}

@@ -163,7 +163,7 @@ func printFGDSummary(out io.Writer, rep *reports.GPUStudyReport) {
 			fmt.Fprintf(out, "%s: no published curves\n", w.Workload)
 			continue
 		}
-		fmt.Fprintf(out, "%s (ranking %s the paper's):\n", w.Workload, map[bool]string{true: "as", false: "differs from"}[w.RankingAgrees])
+		fmt.Fprintf(out, "%s (%s):\n", w.Workload, rankingVerdict(&w, rep.Tolerance))
 		for _, p := range w.Policies {
 			mark := "within"
 			if !p.WithinTolerance {
@@ -173,4 +173,14 @@ func printFGDSummary(out io.Writer, rep *reports.GPUStudyReport) {
 				p.Policy, p.OursFinal, p.PaperFinal, p.MaxAbsDiff, p.AtPoint, mark, rep.Tolerance)
 		}
 	}
+}
+
+func rankingVerdict(w *reports.GPUWorkloadComparison, tol float64) string {
+	switch {
+	case w.RankingAgrees:
+		return "policies ranked as in the paper"
+	case w.RankingAgreesBeyondTies:
+		return fmt.Sprintf("policies ranked as in the paper but for some the paper puts within %.1f pp of each other", tol)
+	}
+	return "policies ranked otherwise than in the paper"
 }

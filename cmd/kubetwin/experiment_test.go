@@ -48,7 +48,7 @@ func TestExperimentFGDWritesTheStudysCurvesAndReport(t *testing.T) {
 	if err != nil {
 		t.Fatalf("experiment fgd: %v\n%s", err, out)
 	}
-	for _, want := range []string{"4 experiments", "openb_pod_list_default", "06-FGD", "report: " + filepath.Join(dir, "gpu-study.html")} {
+	for _, want := range []string{"4 experiments", "openb_pod_list_default", "06-FGD", "policies ranked", "report: " + filepath.Join(dir, "gpu-study.html")} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
