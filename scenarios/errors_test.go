@@ -66,7 +66,7 @@ func TestParseErrors(t *testing.T) {
 			[]string{"test.yaml:7: workloads[0].arrival.poisson.rate: must be more than 0"}},
 		{"burst needs every", "workloads:\n- name: web\n  arrival: {burst: {count: 3, times: 2}}\n" + deployment[2:],
 			[]string{"test.yaml:7: workloads[0].arrival.burst.every: must be more than 0 when times is more than 1"}},
-		{"bad profile", "scheduler: {profile: nosuch}\n", []string{`test.yaml:5: scheduler.profile: not "default", an embedded profile (binpack, gpu-binpack)`}},
+		{"bad profile", "scheduler: {profile: nosuch}\n", []string{`test.yaml:5: scheduler.profile: not "default", an embedded profile (binpack, gpu-binpack, gpushare-bestfit, gpushare-fgd)`}},
 		{"profile and profiles", "scheduler: {profile: binpack, profiles: []}\n", []string{"test.yaml:5: scheduler: profile, profiles exclude each other"}},
 		{"bad inline profile", "scheduler:\n  profiles:\n  - {schedulerName: a, percentageOfNodesToScore: 300}\n",
 			[]string{"test.yaml:7: scheduler.profiles: profiles[0]: invalid scheduler profile"}},

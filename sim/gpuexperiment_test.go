@@ -147,3 +147,49 @@ func TestGPUExperimentRejectsAnUnknownPolicy(t *testing.T) {
 		t.Fatalf("unknown policy: %v", err)
 	}
 }
+
+// TestGPUSharingScenarioCountsDevices runs the shipped gpu-sharing
+// scenario with twelve inference pods of 600 milli-GPU, each for a T4:
+// four T4 nodes of two GPUs hold eight of them with per-device
+// accounting, while the default profile, which counts only each node's
+// total, places all twelve, three to a node. Training Jobs come and go on
+// the V100 nodes meanwhile, so nodes are rebuilt as pods leave.
+func TestGPUSharingScenarioCountsDevices(t *testing.T) {
+	for _, tc := range []struct {
+		profile      string
+		placed, left int
+	}{{"gpushare-bestfit", 8, 4}, {"gpushare-fgd", 8, 4}, {"default", 12, 0}} {
+		sc, err := scenarios.Open("gpu-sharing", []string{"inference=12", "scheduler.profile=" + tc.profile})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := sim.Run(context.Background(), sc, sim.Options{Seed: sc.Seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		perNode := map[string]int{}
+		placed, left, trained := 0, 0, 0
+		for _, p := range res.Pods {
+			switch {
+			case p.Workload == "inference" && p.Node != "":
+				placed++
+				perNode[p.Node]++
+			case p.Workload == "inference":
+				left++
+			case p.Workload == "train" && p.Phase == "Succeeded":
+				trained++
+			}
+		}
+		if placed != tc.placed || left != tc.left || trained == 0 || res.Summary.Violations != 0 {
+			t.Errorf("%s: %d inference pods placed (%v), %d left, %d training Jobs done, %d violations; want %d placed, %d left",
+				tc.profile, placed, perNode, left, trained, res.Summary.Violations, tc.placed, tc.left)
+		}
+		if tc.profile != "default" {
+			for node, n := range perNode {
+				if n > 2 {
+					t.Errorf("%s: %d inference pods on %s, whose two GPUs hold one each", tc.profile, n, node)
+				}
+			}
+		}
+	}
+}

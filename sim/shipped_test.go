@@ -16,6 +16,7 @@ func TestShippedScenariosRun(t *testing.T) {
 		"batch-poisson":        {"nodes=20", "rate=0.5", "until=5m"},
 		"day-churn":            {"nodes=30", "services=10", "frontend=20", "jobRate=0.005"},
 		"pod-startup":          {},
+		"gpu-sharing":          {},
 	}
 	for _, name := range scenarios.Embedded() {
 		sets, ok := small[name]
