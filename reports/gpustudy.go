@@ -465,9 +465,26 @@ func (r *GPUStudyReport) document() (*Report, error) {
 
 func (r *GPUStudyReport) verdict() string {
 	within, agree := r.matching()
+	ties, top := r.looseAgreement()
+	n := len(r.Workloads)
 	return fmt.Sprintf("%d of %d workloads within ±%s pp of the paper at every point for every policy; "+
-		"the policies rank as in the paper in %d of %d", len(within), len(r.Workloads), pp(r.Tolerance),
-		len(agree), len(r.Workloads))
+		"the policies rank as in the paper in %d of %d (%d counting as ties the policies the paper puts "+
+		"within the tolerance of each other), the same one first in %d", len(within), n, pp(r.Tolerance),
+		len(agree), n, ties, top)
+}
+
+// looseAgreement counts the workloads whose rankings agree up to ties,
+// and those whose rankings have the same policy first.
+func (r *GPUStudyReport) looseAgreement() (ties, top int) {
+	for i := range r.Workloads {
+		if r.Workloads[i].RankingAgreesBeyondTies {
+			ties++
+		}
+		if r.Workloads[i].SameTop {
+			top++
+		}
+	}
+	return ties, top
 }
 
 // matching are the workloads within the tolerance for every policy,
@@ -508,19 +525,11 @@ func (r *GPUStudyReport) summarySection() *Section {
 	n := len(r.Workloads)
 	sec.note("Within ±%s pp at every point for every policy: %d of %d workloads%s.", tol, len(within), n, listed(within))
 	sec.note("Rankings at 130 %% arrived agree in %d of %d workloads%s.", len(agree), n, listed(agree))
-	ties, top := 0, 0
-	for i := range r.Workloads {
-		if r.Workloads[i].RankingAgreesBeyondTies {
-			ties++
-		}
-		if r.Workloads[i].SameTop {
-			top++
-		}
-	}
+	ties, top := r.looseAgreement()
 	sec.note("Counting as ties the policies the paper puts within ±%s pp of each other, they agree in %d of %d; "+
 		"the same policy ranks first in %d of %d.", tol, ties, n, top, n)
 	if len(differ) > 0 {
-		sec.note("Rankings differ in: %s.", strings.Join(differ, ", "))
+		sec.note("Rankings differ at all in: %s.", strings.Join(differ, ", "))
 	}
 	if len(missing) > 0 {
 		sec.note("The paper has no curves for: %s; these are shown for kubetwin only.", strings.Join(missing, ", "))
