@@ -132,9 +132,42 @@ func ExperimentWorkload(tasks []GPUTask, nodes []GPUNode, tune float64, seed uin
 // source as the artefact does after rand.Seed(seed), so its result is the
 // artefact's workload for that seed, task for task.
 func ArtefactWorkload(tasks []GPUTask, nodes []GPUNode, tune float64, seed int64) ([]GPUTask, error) {
+	work, _, err := ArtefactExperiment(tasks, nodes, tune, seed)
+	return work, err
+}
+
+// artefactInformers is how many informers the artefact's scheduler
+// starts before it names the nodes.
+const artefactInformers = 10
+
+// ArtefactExperiment is ArtefactWorkload with the nodes as the artefact
+// names them for that seed (pkg/simulator/simulator.go
+// syncClusterResourceList): sorted by name, then each prefixed with its
+// place in a permutation drawn next from the same stream, e.g.
+// "0601-openb-node-0000" for seed 42. The artefact's scheduler gives
+// equal top scores to the smallest node name, so it is this prefix, a
+// seeded random order, and not the node's own name, that breaks ties.
+func ArtefactExperiment(tasks []GPUTask, nodes []GPUNode, tune float64, seed int64) ([]GPUTask, []GPUNode, error) {
 	r := randv1.New(randv1.NewSource(seed))
 	r.Int() // the artefact's debug line draws one number first
-	return buildWorkload(tasks, nodes, tune, goOneRand{r})
+	work, err := buildWorkload(tasks, nodes, tune, goOneRand{r})
+	if err != nil {
+		return nil, nil, err
+	}
+	// Between the tuning and the renaming, the scheduler starts and each
+	// of its informers' reflectors draws its watch timeout from the same
+	// stream (client-go tools/cache/reflector.go): ten numbers. The
+	// artefact's logs for seeds 42 and 43 name their nodes by the
+	// permutation drawn after exactly these ten.
+	for range artefactInformers {
+		r.Float64()
+	}
+	named := slices.Clone(nodes)
+	slices.SortStableFunc(named, func(a, b GPUNode) int { return strings.Compare(a.Name, b.Name) })
+	for i, p := range r.Perm(len(named)) {
+		named[i].Name = fmt.Sprintf("%04d-%s", p, named[i].Name)
+	}
+	return work, named, nil
 }
 
 // buildWorkload shuffles and tunes tasks with r.

@@ -359,3 +359,36 @@ func TestTypicalTasksRules(t *testing.T) {
 		t.Fatalf("coverage 1: %v, want %v", names, wantNames)
 	}
 }
+
+// The node names the artefact's simon binary gave, read from its logs of
+// openb_pod_list_default, tune 1.3 ("pod(...) is scheduled to node(...)").
+var artefactNodeNames = map[int64][]string{
+	42: {"0000-openb-node-0260", "0001-openb-node-0858", "0002-openb-node-0619", "0601-openb-node-0000", "0037-openb-node-1080"},
+	43: {"0006-openb-node-0869", "0021-openb-node-1080"},
+}
+
+func TestArtefactExperimentNamesNodesAsTheArtefact(t *testing.T) {
+	tasks := loadOpenbTasks(t, "openb_pod_list_default.csv")
+	nodes := loadOpenbNodes(t, "openb_node_list_gpu_node.csv")
+	for seed, want := range artefactNodeNames {
+		work, named, err := ArtefactExperiment(tasks, nodes, 1.3, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w, _ := ArtefactWorkload(tasks, nodes, 1.3, seed); len(w) != len(work) {
+			t.Fatalf("seed %d: the experiment has %d tasks, the workload %d", seed, len(work), len(w))
+		}
+		have := map[string]bool{}
+		for _, n := range named {
+			have[n.Name] = true
+		}
+		if len(have) != len(nodes) {
+			t.Fatalf("seed %d: %d distinct names for %d nodes", seed, len(have), len(nodes))
+		}
+		for _, name := range want {
+			if !have[name] {
+				t.Errorf("seed %d: no node named %s, as the artefact names one", seed, name)
+			}
+		}
+	}
+}

@@ -74,14 +74,14 @@ func runFGDJobs(ctx context.Context, in *fgdInputs, o fgdOptions, errOut io.Writ
 	return runs, nil
 }
 
-// runFGDJob builds the seed's workload exactly as the authors' simulator
-// does and places it.
+// runFGDJob builds the seed's workload, and names the nodes, exactly as
+// the authors' simulator does (the names break ties), and places it.
 func runFGDJob(ctx context.Context, in *fgdInputs, tune float64, j fgdJob) (fgdRun, error) {
-	work, err := scenarios.ArtefactWorkload(j.trace.tasks, in.nodes, tune, int64(j.seed))
+	work, nodes, err := scenarios.ArtefactExperiment(j.trace.tasks, in.nodes, tune, int64(j.seed))
 	if err != nil {
 		return fgdRun{}, err
 	}
-	res, err := sim.RunGPUExperiment(ctx, sim.GPUExperiment{Nodes: in.nodes, Tasks: work, Typical: j.trace.typical,
+	res, err := sim.RunGPUExperiment(ctx, sim.GPUExperiment{Nodes: nodes, Tasks: work, Typical: j.trace.typical,
 		Policy: j.policy, Seed: j.seed})
 	if err != nil {
 		return fgdRun{}, err
