@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/kubetwin/kubetwin/core/api"
@@ -74,16 +73,7 @@ func (t GPUTask) ModelTask() gpushare.Task {
 
 // TypicalDistribution is the typical workload as FGD's model takes it.
 func TypicalDistribution(classes []TaskClass) (*gpushare.Distribution, error) {
-	out := make([]gpushare.Class, len(classes))
-	for i, c := range classes {
-		out[i] = gpushare.Class{Popularity: c.Popularity,
-			Task: gpushare.Task{CPUMilli: c.CPUMilli, NumGPU: c.NumGPU, GPUMilli: c.GPUMilli, GPUSpec: c.GPUSpec}}
-	}
-	d, err := gpushare.NewDistribution(out)
-	if err != nil {
-		return nil, fmt.Errorf("typical workload: %w", err)
-	}
-	return d, nil
+	return plugins.GPUTypicalDistribution(PluginTypical(classes))
 }
 
 // PluginTypical is the typical workload as GPUShare's args take it.

@@ -88,7 +88,7 @@ func gpuSharePolicy(args GPUShareArgs) (gpushare.Policy, error) {
 	case "BestFit":
 		return gpushare.BestFit{}, nil
 	case "FGD":
-		d, err := typicalDistribution(args.TypicalTasks)
+		d, err := GPUTypicalDistribution(args.TypicalTasks)
 		if err != nil {
 			return nil, err
 		}
@@ -97,7 +97,9 @@ func gpuSharePolicy(args GPUShareArgs) (gpushare.Policy, error) {
 	return nil, fmt.Errorf("unknown policy %q: want one of %s", args.Policy, strings.Join(GPUSharePolicies, ", "))
 }
 
-func typicalDistribution(classes []GPUTaskClass) (*gpushare.Distribution, error) {
+// GPUTypicalDistribution is FGD's typical workload from the classes as
+// the args give them.
+func GPUTypicalDistribution(classes []GPUTaskClass) (*gpushare.Distribution, error) {
 	if len(classes) == 0 {
 		return nil, fmt.Errorf("FGD needs typicalTasks, the workload it measures fragmentation against")
 	}
